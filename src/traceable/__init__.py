@@ -1,0 +1,51 @@
+"""Record how objects were made, and ship them between processes and machines as JSON.
+
+``@trace`` makes every instance of a class (or result of a function) remember the call
+that made it; ``dump`` writes any nested structure to JSON, wire-compatible with NNI
+3.0's ``nni.dump``; ``load`` rebuilds it anywhere.
+
+Example:
+    >>> import collections
+    >>> Config = trace(collections.OrderedDict)
+    >>> text = dump({"model": Config(width=8)})
+    >>> text
+    '{"model": {"__symbol__": "path:collections.OrderedDict", "__kwargs__": {"width": 8}}}'
+    >>> load(text)["model"].trace_kwargs
+    {'width': 8}
+"""
+
+from traceable._api import dump, dump_bytes, load, load_bytes
+from traceable._arguments import Translatable
+from traceable._tracing import Traceable, TraceRecord, is_traceable, is_wrapped_with_trace, trace
+from traceable.exceptions import DecodeError, EncodeError, PayloadTooLarge, TraceableError, TraceError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DecodeError",
+    "EncodeError",
+    "PayloadTooLarge",
+    "TraceError",
+    "TraceRecord",
+    "Traceable",
+    "TraceableError",
+    "Translatable",
+    "__version__",
+    "dump",
+    "dump_bytes",
+    "is_traceable",
+    "is_wrapped_with_trace",
+    "load",
+    "load_bytes",
+    "trace",
+]
+
+# Show the public path in reprs and tracebacks, not the private module.
+for _name in __all__:
+    _obj = globals()[_name]
+    if getattr(_obj, "__module__", "").startswith("traceable._"):
+        try:
+            _obj.__module__ = __name__
+        except (AttributeError, TypeError):
+            pass
+del _name, _obj

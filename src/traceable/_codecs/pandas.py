@@ -1,0 +1,48 @@
+"""pandas DataFrame and Series, in json-tricks' form.
+
+Imported only when a pandas value is dumped or a pandas marker is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from traceable import _wire
+
+
+def encode_dataframe(obj: pd.DataFrame) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        _wire.DATAFRAME: {
+            "column_order": list(obj.columns.values),
+            "types": [str(t) for t in obj.dtypes],
+        },
+        "index": list(obj.index.values),
+    }
+    for k, name in enumerate(obj.columns.values):
+        out[name] = list(obj.iloc[:, k].values)
+    return out
+
+
+def encode_series(obj: pd.Series) -> dict[str, Any]:
+    return {
+        _wire.SERIES: {"name": str(obj.name), "type": str(obj.dtype)},
+        "index": list(obj.index.values),
+        "data": list(obj.values),
+    }
+
+
+def decode_dataframe(d: dict[str, Any]) -> pd.DataFrame:
+    body = dict(d)
+    meta = body.pop(_wire.DATAFRAME)
+    index = body.pop("index", None)
+    dtypes = dict(zip(meta["column_order"], meta["types"]))
+    data = {name: np.array(column, dtype=np.dtype(dtypes[name])) for name, column in body.items()}
+    return pd.DataFrame(data=data, index=index, columns=meta["column_order"])
+
+
+def decode_series(d: dict[str, Any]) -> pd.Series:
+    meta = d[_wire.SERIES]
+    return pd.Series(data=d["data"], index=d.get("index"), name=meta["name"], dtype=np.dtype(meta["type"]))

@@ -1,0 +1,288 @@
+"""Standard-library values: datetime, Decimal, Fraction, complex, set, Path, Enum, bytes...
+
+Encoders return JSON-able data in NNI 3.0's (json-tricks') exact form, key order
+included. Decoders take the marker object, whose inner values are already decoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import enum
+import pathlib
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from traceable import _wire
+
+_DATETIME_FIELDS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
+_TIME_FIELDS = ("hour", "minute", "second", "microsecond")
+
+
+def _tz_name(tzinfo: dt.tzinfo) -> Any:
+    # pytz zones and zoneinfo keys are names pytz (which NNI loads with) understands;
+    # fixed offsets are written as json-tricks writes them ("UTC", "UTC+02:00").
+    name = getattr(tzinfo, "zone", None) or getattr(tzinfo, "key", None)
+    return name if name is not None else tzinfo.tzname(None)
+
+
+def _drop_zero_fields(out: dict[str, Any]) -> dict[str, Any]:
+    # json-tricks leaves out fields that are zero, after the marker.
+    return {k: v for k, v in out.items() if k.startswith("__") or k == "is_dst" or v}
+
+
+def encode_datetime(obj: dt.datetime) -> dict[str, Any]:
+    out: dict[str, Any] = {_wire.DATETIME: None}
+    for field in _DATETIME_FIELDS:
+        out[field] = getattr(obj, field)
+    if obj.tzinfo:
+        out["tzinfo"] = _tz_name(obj.tzinfo)
+        out["is_dst"] = bool(obj.dst())
+    return _drop_zero_fields(out)
+
+
+def encode_date(obj: dt.date) -> dict[str, Any]:
+    return _drop_zero_fields({_wire.DATE: None, "year": obj.year, "month": obj.month, "day": obj.day})
+
+
+def encode_time(obj: dt.time) -> dict[str, Any]:
+    out: dict[str, Any] = {_wire.TIME: None}
+    for field in _TIME_FIELDS:
+        out[field] = getattr(obj, field)
+    if obj.tzinfo:
+        out["tzinfo"] = _tz_name(obj.tzinfo)
+    return _drop_zero_fields(out)
+
+
+def encode_timedelta(obj: dt.timedelta) -> dict[str, Any]:
+    return _drop_zero_fields(
+        {_wire.TIMEDELTA: None, "days": obj.days, "seconds": obj.seconds, "microseconds": obj.microseconds}
+    )
+
+
+def _parse_tz(name: Any) -> dt.tzinfo:
+    if not isinstance(name, str):
+        raise ValueError(f"tzinfo must be a string, not {type(name).__name__}")
+    if name in ("UTC", "utc", "Z"):
+        return dt.timezone.utc
+    if name.startswith("UTC") and len(name) > 3:  # "UTC+02:00", as timezone(offset).tzname() writes
+        sign = -1 if name[3] == "-" else 1
+        hours, _, rest = name[4:].partition(":")
+        minutes, _, seconds = rest.partition(":")
+        offset = dt.timedelta(hours=int(hours), minutes=int(minutes or 0), seconds=float(seconds or 0))
+        return dt.timezone(sign * offset)
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"unknown time zone {name!r}; install tzdata if it is an IANA name") from err
+
+
+def decode_datetime(d: dict[str, Any]) -> dt.datetime:
+    value = dt.datetime(*(d.get(field, 0) for field in _DATETIME_FIELDS))
+    if "tzinfo" not in d:
+        return value
+    tz = _parse_tz(d["tzinfo"])
+    # is_dst picks the earlier of an ambiguous local time, as pytz's localize does.
+    return value.replace(tzinfo=tz, fold=0 if d.get("is_dst", True) else 1)
+
+
+def decode_date(d: dict[str, Any]) -> dt.date:
+    return dt.date(d.get("year", 0), d.get("month", 0), d.get("day", 0))
+
+
+def decode_time(d: dict[str, Any]) -> dt.time:
+    tz = _parse_tz(d["tzinfo"]) if "tzinfo" in d else None
+    return dt.time(*(d.get(field, 0) for field in _TIME_FIELDS), tzinfo=tz)
+
+
+def decode_timedelta(d: dict[str, Any]) -> dt.timedelta:
+    return dt.timedelta(days=d.get("days", 0), seconds=d.get("seconds", 0), microseconds=d.get("microseconds", 0))
+
+
+def encode_decimal(obj: Decimal) -> dict[str, Any]:
+    return {_wire.DECIMAL: str(obj.canonical())}
+
+
+def decode_decimal(d: dict[str, Any]) -> Decimal:
+    text = d[_wire.DECIMAL]
+    if not isinstance(text, str):
+        raise ValueError(f"a decimal must be written as a string, not {type(text).__name__}")
+    return Decimal(text)
+
+
+def encode_fraction(obj: Fraction) -> dict[str, Any]:
+    return {_wire.FRACTION: True, "numerator": obj.numerator, "denominator": obj.denominator}
+
+
+def decode_fraction(d: dict[str, Any]) -> Fraction:
+    return Fraction(numerator=d["numerator"], denominator=d["denominator"])
+
+
+def encode_complex(obj: complex) -> dict[str, Any]:
+    return {_wire.COMPLEX: [obj.real, obj.imag]}
+
+
+def decode_complex(d: dict[str, Any]) -> complex:
+    parts = d[_wire.COMPLEX]
+    if not isinstance(parts, list) or len(parts) != 2:
+        raise ValueError("a complex number must be written as [real, imag]")
+    return complex(parts[0], parts[1])
+
+
+def _sorted_if_possible(items: Any) -> list[Any]:
+    try:
+        return sorted(items)
+    except TypeError:  # mixed types: any order will do, as json-tricks does
+        return list(items)
+
+
+def encode_set(obj: set[Any]) -> dict[str, Any]:
+    return {_wire.SET: _sorted_if_possible(obj)}
+
+
+def _hashable(item: Any) -> Any:
+    # JSON has no tuples: a set of tuples comes back as a set of lists, made tuples again.
+    return tuple(_hashable(x) for x in item) if isinstance(item, list) else item
+
+
+def decode_set(d: dict[str, Any]) -> set[Any]:
+    return {_hashable(item) for item in _items(d[_wire.SET])}
+
+
+def encode_frozenset(obj: frozenset[Any]) -> dict[str, Any]:
+    return {_wire.FROZENSET: _sorted_if_possible(obj)}
+
+
+def decode_frozenset(d: dict[str, Any]) -> frozenset[Any]:
+    return frozenset(_hashable(item) for item in _items(d[_wire.FROZENSET]))
+
+
+def _items(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of items, not {type(value).__name__}")
+    return value
+
+
+def encode_path(obj: pathlib.Path) -> dict[str, Any]:
+    return {_wire.PATHLIB: str(obj)}
+
+
+def decode_path(d: dict[str, Any]) -> pathlib.Path:
+    return pathlib.Path(d[_wire.PATHLIB])
+
+
+def encode_enum(obj: enum.Enum) -> dict[str, Any]:
+    module = type(obj).__module__
+    return {_wire.ENUM: {_wire.ENUM_TYPE: [None if module == "__main__" else module, type(obj).__name__], "name": obj.name}}
+
+
+def decode_enum(d: dict[str, Any], import_path: Callable[[str], Any]) -> enum.Enum:
+    body = d[_wire.ENUM]
+    module, name = body[_wire.ENUM_TYPE]
+    cls = import_path(f"{module or '__main__'}.{name}")
+    if not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
+        raise ValueError(f"{module}.{name} is not an Enum class")
+    return cls[body["name"]]
+
+
+def encode_bytes(obj: bytes) -> dict[str, Any]:
+    return {_wire.BYTES: base64.b64encode(obj).decode("ascii")}
+
+
+def _b64(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"expected base64 text, not {type(value).__name__}")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error as err:
+        raise ValueError(f"invalid base64: {err}") from err
+
+
+def decode_bytes(d: dict[str, Any]) -> bytes:
+    return _b64(d[_wire.BYTES])
+
+
+def decode_bytes_utf8(d: dict[str, Any]) -> bytes:
+    text = d[_wire.BYTES_UTF8]
+    if not isinstance(text, str):
+        raise ValueError(f"expected a string, not {type(text).__name__}")
+    return text.encode("utf-8")
+
+
+def encode_bytearray(obj: bytearray) -> dict[str, Any]:
+    return {_wire.BYTEARRAY: base64.b64encode(obj).decode("ascii")}
+
+
+def decode_bytearray(d: dict[str, Any]) -> bytearray:
+    return bytearray(_b64(d[_wire.BYTEARRAY]))
+
+
+def encode_range(obj: range) -> dict[str, Any]:
+    return {_wire.RANGE: [obj.start, obj.stop, obj.step]}
+
+
+def decode_range(d: dict[str, Any]) -> range:
+    start, stop, step = d[_wire.RANGE]
+    return range(start, stop, step)
+
+
+def encode_slice(obj: slice) -> dict[str, Any]:
+    return {_wire.SLICE: True, "start": obj.start, "stop": obj.stop, "step": obj.step}
+
+
+def decode_slice(d: dict[str, Any]) -> slice:
+    return slice(d.get("start"), d.get("stop"), d.get("step"))
+
+
+# Exact types encoded here, looked up by type(obj) before anything else.
+ENCODERS: dict[type, Callable[[Any], Any]] = {
+    dt.datetime: encode_datetime,
+    dt.date: encode_date,
+    dt.time: encode_time,
+    dt.timedelta: encode_timedelta,
+    Decimal: encode_decimal,
+    Fraction: encode_fraction,
+    complex: encode_complex,
+    set: encode_set,
+    frozenset: encode_frozenset,
+    bytes: encode_bytes,
+    bytearray: encode_bytearray,
+    range: encode_range,
+    slice: encode_slice,
+    type(pathlib.Path()): encode_path,
+}
+
+# Subclasses, in NNI's (json-tricks') order of precedence.
+SUBCLASS_ENCODERS: tuple[tuple[type, Callable[[Any], Any]], ...] = (
+    (dt.datetime, encode_datetime),
+    (dt.date, encode_date),
+    (dt.time, encode_time),
+    (dt.timedelta, encode_timedelta),
+    (complex, encode_complex),
+    (set, encode_set),
+    (Decimal, encode_decimal),
+    (Fraction, encode_fraction),
+)
+
+DECODERS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    _wire.DATETIME: decode_datetime,
+    _wire.DATE: decode_date,
+    _wire.TIME: decode_time,
+    _wire.TIMEDELTA: decode_timedelta,
+    _wire.DECIMAL: decode_decimal,
+    _wire.FRACTION: decode_fraction,
+    _wire.COMPLEX: decode_complex,
+    _wire.SET: decode_set,
+    _wire.FROZENSET: decode_frozenset,
+    _wire.PATHLIB: decode_path,
+    _wire.BYTES: decode_bytes,
+    _wire.BYTES_UTF8: decode_bytes_utf8,
+    _wire.BYTEARRAY: decode_bytearray,
+    _wire.RANGE: decode_range,
+    _wire.SLICE: decode_slice,
+}

@@ -1,0 +1,323 @@
+"""Encoding: any object to JSON text, through the standard library's C encoder.
+
+Plain data (dict, list, str, int, float, bool, None, tuple) never leaves the C
+encoder; it calls :meth:`Encoder.default` only for other values, which are turned
+into marker objects in NNI 3.0's order of precedence. The C encoder knows no paths,
+so when something fails, a second, side-effect-free walk finds where it is.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import pathlib
+import re
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from traceable import _wire
+from traceable._codecs import stdlib
+from traceable._pickle import pickle_b64
+from traceable._symbols import is_function, symbol_name
+from traceable._tracing import get_record, is_traceable
+from traceable.exceptions import EncodeError, PayloadTooLarge
+
+_JSON_KEYWORDS = frozenset({"skipkeys", "ensure_ascii", "check_circular", "sort_keys", "indent", "separators"})
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NATIVE_KEYS = (str, int, float, bool, type(None))
+
+
+class _Failure(Exception):
+    # Raised inside the C encoder's callback; turned into a public error with a path.
+    def __init__(self, obj: Any, error: EncodeError) -> None:
+        super().__init__(str(error))
+        self.obj = obj
+        self.error = error
+
+
+def _label(obj: Any) -> str:
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = cls.__module__
+    name = f"{cls.__qualname__}" if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
+    return f"class {name}" if isinstance(obj, type) else f"a {name}"
+
+
+class Encoder:
+    """Encodes with one set of options; made once per set and reused across calls."""
+
+    def __init__(self, *, use_trace: bool, pickle_size_limit: int, allow_nan: bool, json_kwargs: dict[str, Any]) -> None:
+        unknown = set(json_kwargs) - _JSON_KEYWORDS
+        if unknown:
+            hint = "; to compress, use dump_bytes(obj, compression=...)" if "compression" in unknown else ""
+            raise TypeError(
+                f"unexpected keyword argument(s) {', '.join(sorted(unknown))}: dump passes only "
+                f"{', '.join(sorted(_JSON_KEYWORDS))} to the JSON writer{hint}"
+            )
+        self.use_trace = use_trace
+        self.pickle_size_limit = pickle_size_limit
+        self._json = json.JSONEncoder(allow_nan=allow_nan, default=self._default, **json_kwargs)
+
+    def encode(self, obj: Any) -> str:
+        """Encode ``obj`` to JSON text.
+
+        Raises:
+            EncodeError: a value cannot be encoded; the error names its path.
+        """
+        try:
+            return self._json.encode(obj)
+        except _Failure as failure:
+            path = self._locate(obj, lambda value: value is failure.obj) or "$"
+            raise _located(failure.error, f"cannot encode {_label(failure.obj)} at {path}: ", path) from (
+                failure.error.__cause__ or None
+            )
+        except RecursionError as err:
+            raise EncodeError(
+                f"cannot encode the value: it nests deeper than Python's recursion limit "
+                f"({sys.getrecursionlimit()}) or refers to itself through traced objects"
+            ) from err
+        except ValueError as err:
+            found = self._find_json_error(obj, str(err))
+            if found is None:
+                raise EncodeError(f"cannot encode the value: {err}") from err
+            raise EncodeError(found[1], found[0]) from err
+        except TypeError as err:  # dict keys the JSON writer cannot take
+            path = self._locate(obj, _has_bad_key)
+            if path is None:
+                raise EncodeError(f"cannot encode the value: {err}") from err
+            raise EncodeError(
+                f"cannot encode the dict at {path}: its keys must be str, int, float, bool or None "
+                f"for JSON ({err}); convert the keys to strings",
+                path,
+            ) from err
+
+    def _default(self, obj: Any) -> Any:
+        try:
+            return self.convert(obj)
+        except EncodeError as err:
+            raise _Failure(obj, err) from err
+        except Exception as err:  # a user's _dump() or trace_kwargs raised
+            failure = EncodeError(f"{type(err).__name__}: {err}")
+            failure.__cause__ = err
+            raise _Failure(obj, failure) from err
+
+    def convert(self, obj: Any) -> Any:
+        """The JSON-able form of one value that the JSON writer cannot take as it is.
+
+        Raises:
+            EncodeError: no form, or the pickle fallback is over the limit.
+        """
+        encoder = stdlib.ENCODERS.get(type(obj))
+        if encoder is not None:
+            return encoder(obj)
+        if isinstance(obj, pathlib.Path):
+            return stdlib.encode_path(obj)
+        if "pandas" in sys.modules:
+            converted = _convert_pandas(obj)
+            if converted is not _NOT_MINE:
+                return converted
+        if "numpy" in sys.modules:
+            converted = _convert_numpy(obj)
+            if converted is not _NOT_MINE:
+                return converted
+        if isinstance(obj, enum.Enum):
+            return stdlib.encode_enum(obj)
+        for cls, sub_encoder in stdlib.SUBCLASS_ENCODERS:
+            if isinstance(obj, cls):
+                return sub_encoder(obj)
+        if self.use_trace:
+            traced = self._convert_traced(obj)
+            if traced is not None:
+                return traced
+        if hasattr(obj, "_dump") and hasattr(obj, "_load"):
+            return self._convert_custom(obj)
+        if isinstance(obj, type) or is_function(obj):
+            return {_wire.TYPE: symbol_name(obj, self.pickle_size_limit)}
+        if hasattr(obj, "__dict__") or hasattr(obj, "__slots__"):
+            return self._convert_pickled(obj)
+        for cls, encoder in stdlib.ENCODERS.items():  # subclasses of bytes, range, ...
+            if isinstance(obj, cls):
+                return encoder(obj)
+        raise EncodeError(
+            "traceable has no encoding for it, and it has neither __dict__ nor __slots__ for the "
+            "pickle fallback; decorate the function that makes it with @traceable.trace, or "
+            "convert it to a supported type"
+        )
+
+    def _convert_traced(self, obj: Any) -> dict[str, Any] | None:
+        record = get_record(obj)
+        if record is not None:
+            symbol, args, kwargs = record.symbol, record.args, record.kwargs
+        elif not isinstance(obj, type) and is_traceable(obj):  # implemented elsewhere (NNI...)
+            symbol, args, kwargs = obj.trace_symbol, obj.trace_args, obj.trace_kwargs
+        else:
+            return None
+        out: dict[str, Any] = {_wire.SYMBOL: symbol_name(symbol, self.pickle_size_limit)}
+        if args:
+            out[_wire.ARGS] = args
+        if kwargs:
+            out[_wire.KWARGS] = kwargs
+        return out
+
+    def _convert_custom(self, obj: Any) -> dict[str, Any]:
+        fields = obj._dump()
+        if not isinstance(fields, dict):
+            raise EncodeError(f"its _dump() must return a dict, but it returned {_label(fields)}")
+        if _wire.INSTANCE_TYPE in fields:
+            raise EncodeError(f"the dict its _dump() returns must not have the key {_wire.INSTANCE_TYPE!r}")
+        return {**fields, _wire.INSTANCE_TYPE: symbol_name(type(obj), self.pickle_size_limit)}
+
+    def _convert_pickled(self, obj: Any) -> dict[str, Any]:
+        try:
+            text, size = pickle_b64(obj)
+        except Exception as err:
+            raise EncodeError(
+                f"it has no JSON encoding and cloudpickle cannot pickle it ({type(err).__name__}: {err}); "
+                "decorate the function or class that makes it with @traceable.trace"
+            ) from err
+        if 0 <= self.pickle_size_limit < size:
+            raise PayloadTooLarge(
+                f"its pickle is {size:,} bytes (limit {self.pickle_size_limit:,}); decorate its class, or "
+                "the function that makes it, with @traceable.trace, or pass pickle_size_limit=-1",
+                size=size,
+                limit=self.pickle_size_limit,
+            )
+        return {_wire.PICKLED: text}
+
+    # -- finding where a failure is (only ever run after one) --------------------------
+
+    def _children(self, obj: Any) -> Iterator[tuple[str | int, Any]]:
+        if isinstance(obj, dict):
+            yield from obj.items()
+        elif isinstance(obj, (list, tuple)):
+            yield from enumerate(obj)
+        elif not isinstance(obj, (str, int, float, type(None))):
+            try:  # expand what expands cheaply and without side effects
+                record = get_record(obj) if self.use_trace else None
+                if record is not None:
+                    yield from (
+                        [(_wire.ARGS, record.args)] * bool(record.args)
+                        + [(_wire.KWARGS, record.kwargs)] * bool(record.kwargs)
+                    )
+                elif hasattr(obj, "_dump") and hasattr(obj, "_load"):
+                    yield from obj._dump().items()
+            except Exception:
+                return
+
+    def _locate(self, root: Any, match: Callable[[Any], bool]) -> str | None:
+        """The JSON path of the first value in ``root`` (depth first) that ``match`` accepts."""
+        seen: set[int] = set()
+        stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
+        while stack:
+            obj, keys = stack.pop()
+            if match(obj):
+                return format_path(keys)
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            children = list(self._children(obj))
+            stack.extend((child, (*keys, key)) for key, child in reversed(children))
+        return None
+
+    def _find_json_error(self, root: Any, message: str) -> tuple[str, str] | None:
+        if "Circular reference" in message:
+            path = self._locate_cycle(root)
+            if path is not None:
+                return path, (
+                    f"cannot encode the value at {path}: it contains itself, and JSON cannot "
+                    "represent a cycle; break the cycle before dumping"
+                )
+        elif "Out of range float" in message:
+            path = self._locate(root, lambda v: isinstance(v, float) and not math.isfinite(v))
+            if path is not None:
+                return path, f"cannot encode {message.split(': ')[-1]} at {path}: allow_nan=False forbids NaN and infinities"
+        return None
+
+    def _locate_cycle(self, root: Any) -> str | None:
+        def visit(obj: Any, keys: tuple[str | int, ...], ancestors: set[int]) -> str | None:
+            if id(obj) in ancestors:
+                return format_path(keys)
+            if not isinstance(obj, (dict, list, tuple)) and get_record(obj) is None:
+                return None
+            ancestors.add(id(obj))
+            for key, child in self._children(obj):
+                found = visit(child, (*keys, key), ancestors)
+                if found is not None:
+                    return found
+            ancestors.discard(id(obj))
+            return None
+
+        try:
+            return visit(root, (), set())
+        except RecursionError:
+            return None
+
+
+_NOT_MINE = object()
+
+
+def _convert_pandas(obj: Any) -> Any:
+    pd = sys.modules["pandas"]
+    if isinstance(obj, pd.DataFrame):
+        from traceable._codecs import pandas as codec
+
+        return codec.encode_dataframe(obj)
+    if isinstance(obj, pd.Series):
+        from traceable._codecs import pandas as codec
+
+        return codec.encode_series(obj)
+    return _NOT_MINE
+
+
+def _convert_numpy(obj: Any) -> Any:
+    np = sys.modules["numpy"]
+    if isinstance(obj, np.ndarray):
+        from traceable._codecs import numpy as codec
+
+        return codec.encode_ndarray(obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return _NOT_MINE
+
+
+def _has_bad_key(obj: Any) -> bool:
+    return isinstance(obj, dict) and not all(isinstance(k, _NATIVE_KEYS) for k in obj)
+
+
+def _located(error: EncodeError, prefix: str, path: str) -> EncodeError:
+    if isinstance(error, PayloadTooLarge):
+        return PayloadTooLarge(prefix + str(error), path, size=error.size, limit=error.limit)
+    return EncodeError(prefix + str(error), path)
+
+
+def format_path(keys: tuple[str | int, ...] | list[str | int]) -> str:
+    """``("model", "__kwargs__", "layers", 3)`` -> ``$.model.__kwargs__.layers[3]``."""
+    parts = ["$"]
+    for key in keys:
+        if isinstance(key, int) and not isinstance(key, bool):
+            parts.append(f"[{key}]")
+        elif isinstance(key, str) and _IDENTIFIER.match(key):
+            parts.append(f".{key}")
+        else:
+            parts.append(f"[{json.dumps(str(key))}]")
+    return "".join(parts)
+
+
+_ENCODERS: dict[tuple[Any, ...], Encoder] = {}
+
+
+def get_encoder(use_trace: bool, pickle_size_limit: int, allow_nan: bool, json_kwargs: dict[str, Any]) -> Encoder:
+    """The encoder for these options, made on first use."""
+    try:
+        key: tuple[Any, ...] = (use_trace, pickle_size_limit, allow_nan, *sorted(json_kwargs.items()))
+        encoder = _ENCODERS.get(key)
+    except TypeError:  # unhashable option values (a list of separators): no caching
+        return Encoder(use_trace=use_trace, pickle_size_limit=pickle_size_limit, allow_nan=allow_nan, json_kwargs=json_kwargs)
+    if encoder is None:
+        if len(_ENCODERS) > 64:
+            _ENCODERS.clear()
+        encoder = _ENCODERS[key] = Encoder(
+            use_trace=use_trace, pickle_size_limit=pickle_size_limit, allow_nan=allow_nan, json_kwargs=json_kwargs
+        )
+    return encoder

@@ -1,0 +1,67 @@
+"""The errors traceable raises.
+
+Every error subclasses :class:`TraceableError` and the builtin that users already
+catch for that kind of failure::
+
+    TraceableError(Exception)
+    ├── TraceError(TraceableError, TypeError)       trace() given something it cannot wrap
+    ├── EncodeError(TraceableError, TypeError)      cannot encode the value at $.path
+    │   └── PayloadTooLarge(EncodeError)            fallback pickle over pickle_size_limit
+    └── DecodeError(TraceableError, ValueError)     malformed or unknown payload at $.path
+
+Encode and decode errors carry ``path``, the JSON path of the value at fault
+(``$.model.__kwargs__.layers[3]``), and say what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DecodeError", "EncodeError", "PayloadTooLarge", "TraceError", "TraceableError"]
+
+
+class TraceableError(Exception):
+    """Base class of every error raised by traceable."""
+
+
+class TraceError(TraceableError, TypeError):
+    """``trace`` was given something it cannot wrap, or a traced call cannot be recorded."""
+
+
+class EncodeError(TraceableError, TypeError):
+    """A value cannot be encoded.
+
+    Attributes:
+        path: JSON path of the value, such as ``$.trainer.__kwargs__.sampler``, or None
+            when the error concerns no single value.
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class PayloadTooLarge(EncodeError):
+    """The pickle fallback for a value is larger than ``pickle_size_limit``.
+
+    Attributes:
+        path: JSON path of the value.
+        size: size of its pickle, in bytes.
+        limit: the limit in force.
+    """
+
+    def __init__(self, message: str, path: str | None = None, *, size: int = 0, limit: int = 0) -> None:
+        super().__init__(message, path)
+        self.size = size
+        self.limit = limit
+
+
+class DecodeError(TraceableError, ValueError):
+    """A payload is malformed, or a value in it cannot be rebuilt.
+
+    Attributes:
+        path: JSON path of the value, such as ``$.model.__kwargs__``, or None when the
+            error concerns no single value (malformed JSON: the message gives line and column).
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path

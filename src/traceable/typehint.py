@@ -1,0 +1,70 @@
+"""Types of the AutoML tuner/trial interface, for static checking (as ``nni.typehint``).
+
+Example:
+    >>> from traceable.typehint import SearchSpace
+    >>> space: SearchSpace = {"lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Literal, Optional, TypedDict
+
+__all__ = ["ParameterRecord", "Parameters", "SearchSpace", "TrialMetric", "TrialRecord"]
+
+Parameters = Dict[str, Any]
+"""What a trial receives: for built-in tuners a dict whose content the search space defines.
+
+Customized tuners may use anything serializable.
+"""
+
+
+class _ParameterSearchSpace(TypedDict):
+    _type: Literal[
+        "choice",
+        "randint",
+        "uniform",
+        "loguniform",
+        "quniform",
+        "qloguniform",
+        "normal",
+        "lognormal",
+        "qnormal",
+        "qlognormal",
+    ]
+    _value: List[Any]
+
+
+SearchSpace = Dict[str, _ParameterSearchSpace]
+"""An experiment's search space: parameter name to ``{"_type": ..., "_value": [...]}``.
+
+Customized tuners may use anything serializable except None.
+"""
+
+TrialMetric = float
+"""A metric a trial reports: for built-in tuners a number (float, int, numpy.float32...)."""
+
+
+class TrialRecord(TypedDict):
+    """One finished trial: the parameters it ran with and the metric it reported."""
+
+    parameter: Parameters
+    value: TrialMetric
+
+
+class _ParameterRecordRequired(TypedDict):
+    parameter_id: Optional[int]
+    parameters: Parameters
+
+
+class ParameterRecord(_ParameterRecordRequired, total=False):
+    """How parameters are recorded on the manager side and handed to a trial.
+
+    ``parameter_id`` and ``parameters`` are required; the other keys may be absent.
+    Most users never build one.
+    """
+
+    parameter_source: Literal["algorithm", "customized", "resumed"]
+    # Sometimes present; undocumented, and not for users.
+    parameter_index: int
+    trial_job_id: str
+    version_info: Dict[str, Any]
