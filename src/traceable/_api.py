@@ -6,7 +6,7 @@ import gzip
 import io
 import os
 import tempfile
-from typing import IO, Any, Literal, Union, overload
+from typing import IO, Any, Union, overload
 
 from traceable._decode import loads
 from traceable._encode import get_encoder

@@ -67,7 +67,7 @@ def call_value(value: Any) -> Any:
 class Binder:
     """Splits the positional arguments of calls to one symbol into recorded args and kwargs."""
 
-    __slots__ = ("_func", "_skip_self", "_plan")
+    __slots__ = ("_func", "_plan", "_skip_self")
 
     def __init__(self, func: Callable[..., Any], *, skip_self: bool) -> None:
         self._func = func
@@ -102,7 +102,7 @@ class Binder:
             if n_positional_only < n <= n_positional_only + len(names) and (
                 not kwargs or kwargs.keys().isdisjoint(names[: n - n_positional_only])
             ):
-                named = dict(zip(names, args[n_positional_only:]))
+                named = dict(zip(names, args[n_positional_only:], strict=False))
                 named.update(kwargs)
                 return [_record_value(a) for a in args[:n_positional_only]], {
                     k: _record_value(v) for k, v in named.items()

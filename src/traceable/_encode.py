@@ -40,14 +40,16 @@ class _Failure(Exception):
 def _label(obj: Any) -> str:
     cls = obj if isinstance(obj, type) else type(obj)
     module = cls.__module__
-    name = f"{cls.__qualname__}" if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
+    name = cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
     return f"class {name}" if isinstance(obj, type) else f"a {name}"
 
 
 class Encoder:
     """Encodes with one set of options; made once per set and reused across calls."""
 
-    def __init__(self, *, use_trace: bool, pickle_size_limit: int, allow_nan: bool, json_kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self, *, use_trace: bool, pickle_size_limit: int, allow_nan: bool, json_kwargs: dict[str, Any]
+    ) -> None:
         unknown = set(json_kwargs) - _JSON_KEYWORDS
         if unknown:
             hint = "; to compress, use dump_bytes(obj, compression=...)" if "compression" in unknown else ""
@@ -68,10 +70,10 @@ class Encoder:
         try:
             return self._json.encode(obj)
         except _Failure as failure:
-            path = self._locate(obj, lambda value: value is failure.obj) or "$"
-            raise _located(failure.error, f"cannot encode {_label(failure.obj)} at {path}: ", path) from (
-                failure.error.__cause__ or None
-            )
+            culprit = failure.obj
+            path = self._locate(obj, lambda value: value is culprit) or "$"
+            error = _located(failure.error, f"cannot encode {_label(culprit)} at {path}: ", path)
+            raise error from failure.error.__cause__
         except RecursionError as err:
             raise EncodeError(
                 f"cannot encode the value: it nests deeper than Python's recursion limit "
@@ -81,15 +83,16 @@ class Encoder:
             found = self._find_json_error(obj, str(err))
             if found is None:
                 raise EncodeError(f"cannot encode the value: {err}") from err
-            raise EncodeError(found[1], found[0]) from err
+            where, message = found
+            raise EncodeError(message, where) from err
         except TypeError as err:  # dict keys the JSON writer cannot take
-            path = self._locate(obj, _has_bad_key)
-            if path is None:
+            bad = self._locate(obj, _has_bad_key)
+            if bad is None:
                 raise EncodeError(f"cannot encode the value: {err}") from err
             raise EncodeError(
-                f"cannot encode the dict at {path}: its keys must be str, int, float, bool or None "
+                f"cannot encode the dict at {bad}: its keys must be str, int, float, bool or None "
                 f"for JSON ({err}); convert the keys to strings",
-                path,
+                bad,
             ) from err
 
     def _default(self, obj: Any) -> Any:
@@ -231,7 +234,7 @@ class Encoder:
         elif "Out of range float" in message:
             path = self._locate(root, lambda v: isinstance(v, float) and not math.isfinite(v))
             if path is not None:
-                return path, f"cannot encode {message.split(': ')[-1]} at {path}: allow_nan=False forbids NaN and infinities"
+                return path, f"cannot encode the float at {path}: allow_nan=False forbids NaN and infinities"
         return None
 
     def _locate_cycle(self, root: Any) -> str | None:
@@ -313,11 +316,13 @@ def get_encoder(use_trace: bool, pickle_size_limit: int, allow_nan: bool, json_k
         key: tuple[Any, ...] = (use_trace, pickle_size_limit, allow_nan, *sorted(json_kwargs.items()))
         encoder = _ENCODERS.get(key)
     except TypeError:  # unhashable option values (a list of separators): no caching
-        return Encoder(use_trace=use_trace, pickle_size_limit=pickle_size_limit, allow_nan=allow_nan, json_kwargs=json_kwargs)
+        key, encoder = (), None
     if encoder is None:
-        if len(_ENCODERS) > 64:
-            _ENCODERS.clear()
-        encoder = _ENCODERS[key] = Encoder(
+        encoder = Encoder(
             use_trace=use_trace, pickle_size_limit=pickle_size_limit, allow_nan=allow_nan, json_kwargs=json_kwargs
         )
+        if key:
+            if len(_ENCODERS) > 64:  # many option sets in one process: start over
+                _ENCODERS.clear()
+            _ENCODERS[key] = encoder
     return encoder

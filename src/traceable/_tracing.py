@@ -18,6 +18,7 @@ No JSON and no pickle here. How a record is kept:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import types
@@ -30,7 +31,7 @@ from traceable._arguments import Binder, call_value
 from traceable._symbols import is_function, is_importable, unwrap
 from traceable.exceptions import TraceError
 
-__all__ = ["Traceable", "TraceRecord", "get_record", "is_traceable", "is_wrapped_with_trace", "trace"]
+__all__ = ["TraceRecord", "Traceable", "get_record", "is_traceable", "is_wrapped_with_trace", "trace"]
 
 T = TypeVar("T")
 
@@ -86,7 +87,7 @@ class TraceRecord(Traceable):
         OrderedDict({'a': 1})
     """
 
-    __slots__ = ("symbol", "args", "kwargs")
+    __slots__ = ("args", "kwargs", "symbol")
 
     def __init__(self, symbol: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
         self.symbol = symbol
@@ -212,7 +213,7 @@ def _restore(record: TraceRecord, func: Callable[..., Any], args: tuple[Any, ...
 
 class _Ref:
     # Pickles as a call that returns an object which cannot be pickled by name.
-    __slots__ = ("factory", "args")
+    __slots__ = ("args", "factory")
 
     def __init__(self, factory: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.factory = factory
@@ -240,9 +241,7 @@ def _symbol_ref(symbol: Any) -> Any:
 
 # Traced versions of each symbol, by options; weak both ways so that dynamically made
 # symbols (lambdas, classes loaded from pickles) are freed when nothing uses them.
-_WRAPPERS: weakref.WeakKeyDictionary[Any, dict[tuple[bool, bool], weakref.ref[Any]]] = (
-    weakref.WeakKeyDictionary()
-)
+_WRAPPERS: weakref.WeakKeyDictionary[Any, dict[tuple[bool, bool], weakref.ref[Any]]] = weakref.WeakKeyDictionary()
 
 
 def _cached_wrapper(symbol: Any, options: tuple[bool, bool]) -> Any:
@@ -254,10 +253,8 @@ def _cached_wrapper(symbol: Any, options: tuple[bool, bool]) -> Any:
 
 
 def _remember_wrapper(symbol: Any, options: tuple[bool, bool], wrapper: Any) -> None:
-    try:
+    with contextlib.suppress(TypeError):  # not weakly referenceable: never cached
         _WRAPPERS.setdefault(symbol, {}).setdefault(options, weakref.ref(wrapper))
-    except TypeError:
-        pass
 
 
 def _preferred_wrapper(symbol: Any) -> Any:
@@ -370,6 +367,7 @@ def trace(cls_or_func: Any = None, *, kw_only: bool = True, inheritable: bool = 
         cached = _cached_wrapper(target, options)
         if cached is not None:
             return cached
+        wrapper: Any
         if isinstance(target, type):
             if any(c.__dict__.get(_OPTIONS, (True, False))[1] for c in target.__mro__[1:]):
                 return target  # instances are traced already, by an inheritable superclass
@@ -378,8 +376,7 @@ def trace(cls_or_func: Any = None, *, kw_only: bool = True, inheritable: bool = 
             wrapper = _trace_function(target, kw_only)
         else:
             raise TraceError(
-                f"cannot trace {target!r}: trace takes a class or a function, "
-                f"not a {type(target).__name__} instance"
+                f"cannot trace {target!r}: trace takes a class or a function, not a {type(target).__name__} instance"
             )
         _remember_wrapper(target, options, wrapper)
         return wrapper
@@ -391,10 +388,12 @@ def trace(cls_or_func: Any = None, *, kw_only: bool = True, inheritable: bool = 
 
 def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
     metaclass = type(base)
-    binder = Binder(base.__init__, skip_self=True)
+    base_cls: type = base
+    original_init: Callable[..., None] = getattr(base, "__init__")  # noqa: B009  # mypy rejects base.__init__
+    binder = Binder(original_init, skip_self=True)
     # object.__init__ rejects arguments once a subclass defines __init__; classes that
     # only define __new__ (namedtuples) were given theirs already.
-    base_init = base.__init__ if base.__init__ is not object.__init__ else _init_nothing
+    base_init = original_init if original_init is not object.__init__ else _init_nothing
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         if type(self) is not wrapper and not inheritable:
@@ -407,24 +406,24 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
     def _guard_init(self: Any, *args: Any, **kwargs: Any) -> None:
         # Reached only by ``super(Name, self).__init__()`` inside the original class,
         # where ``Name`` now means the wrapper: carry on past the original class.
-        super(base, self).__init__(*args, **kwargs)  # type: ignore[misc]
+        super(base_cls, self).__init__(*args, **kwargs)  # type: ignore[arg-type]  # mypy wants a class literal
 
-    try:
-        functools.update_wrapper(__init__, base.__init__)
-    except (AttributeError, TypeError):
-        pass
+    with contextlib.suppress(AttributeError, TypeError):  # some C slots lack __name__ & co.
+        functools.update_wrapper(__init__, original_init)
     namespace = _copy_identity(base)
     try:
-        guard = metaclass(base.__name__, (_Traced, base), {"__init__": _guard_init, "__slots__": (), **namespace})
+        # A subclass of a traced class has our members already, in an order to keep.
+        bases = (base,) if issubclass(base, _Traced) else (_Traced, base)
+        guard = metaclass(base.__name__, bases, {"__init__": _guard_init, "__slots__": (), **namespace})
         # Built-in variable-size types (int, str, tuple) cannot take a slot: their
         # instances get a __dict__, which is otherwise empty, to keep the record in.
-        slots = ("_traceable_record",) if not base.__itemsize__ else ()
+        slots = {"__slots__": ("_traceable_record",)} if not base.__itemsize__ else {}
         wrapper = metaclass(
             base.__name__,
             (guard,),
             {
                 "__init__": __init__,
-                "__slots__": slots,
+                **slots,
                 "__wrapped__": base,
                 "__trace_original__": base,
                 _OPTIONS: (kw_only, inheritable),
@@ -489,7 +488,11 @@ def _side_get(obj: Any) -> TraceRecord:
 
 def _side_set(obj: Any, record: TraceRecord) -> None:
     key = id(obj)
-    _SIDE_RECORDS[key] = (weakref.ref(obj, lambda _, key=key: _SIDE_RECORDS.pop(key, None)), record)
+
+    def forget(_: object) -> None:
+        _SIDE_RECORDS.pop(key, None)
+
+    _SIDE_RECORDS[key] = (weakref.ref(obj, forget), record)
 
 
 _TRACED_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get", "__reduce_ex__")

@@ -5,7 +5,7 @@ catch for that kind of failure::
 
     TraceableError(Exception)
     ├── TraceError(TraceableError, TypeError)       trace() given something it cannot wrap
-    ├── EncodeError(TraceableError, TypeError)      cannot encode the value at $.path
+    ├── EncodeError(TraceableError, TypeError, ValueError)  cannot encode the value at $.path
     │   └── PayloadTooLarge(EncodeError)            fallback pickle over pickle_size_limit
     └── DecodeError(TraceableError, ValueError)     malformed or unknown payload at $.path
 
@@ -26,8 +26,11 @@ class TraceError(TraceableError, TypeError):
     """``trace`` was given something it cannot wrap, or a traced call cannot be recorded."""
 
 
-class EncodeError(TraceableError, TypeError):
+class EncodeError(TraceableError, TypeError, ValueError):
     """A value cannot be encoded.
+
+    Both a ``TypeError`` and a ``ValueError``, as the standard ``json`` module raises
+    one or the other for what cannot be encoded (a type; NaN or a cycle).
 
     Attributes:
         path: JSON path of the value, such as ``$.trainer.__kwargs__.sampler``, or None

@@ -9,7 +9,7 @@ import base64
 import gzip
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -34,7 +34,7 @@ def decode_ndarray(d: dict[str, Any], decode_items: Callable[[Any], Any]) -> Any
     if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ValueError(f"shape must be a list of non-negative integers, not {shape!r}")
     dtype = np.dtype(d["dtype"])
-    order = None if "Corder" not in d else ("C" if d["Corder"] else "F")
+    order: Literal["C", "F"] | None = None if "Corder" not in d else ("C" if d["Corder"] else "F")
     if isinstance(data, str):
         return _from_base64(data, dtype, tuple(shape), d.get("endian"))
     if dtype.kind not in "biufSU":  # complex, object, datetime: items may be markers

@@ -38,7 +38,7 @@ def decode_dataframe(d: dict[str, Any]) -> pd.DataFrame:
     body = dict(d)
     meta = body.pop(_wire.DATAFRAME)
     index = body.pop("index", None)
-    dtypes = dict(zip(meta["column_order"], meta["types"]))
+    dtypes = dict(zip(meta["column_order"], meta["types"], strict=True))
     data = {name: np.array(column, dtype=np.dtype(dtypes[name])) for name, column in body.items()}
     return pd.DataFrame(data=data, index=index, columns=meta["column_order"])
 

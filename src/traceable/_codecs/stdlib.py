@@ -97,7 +97,8 @@ def decode_date(d: dict[str, Any]) -> dt.date:
 
 def decode_time(d: dict[str, Any]) -> dt.time:
     tz = _parse_tz(d["tzinfo"]) if "tzinfo" in d else None
-    return dt.time(*(d.get(field, 0) for field in _TIME_FIELDS), tzinfo=tz)
+    hour, minute, second, microsecond = (d.get(field, 0) for field in _TIME_FIELDS)
+    return dt.time(hour, minute, second, microsecond, tzinfo=tz)
 
 
 def decode_timedelta(d: dict[str, Any]) -> dt.timedelta:
@@ -178,7 +179,9 @@ def decode_path(d: dict[str, Any]) -> pathlib.Path:
 
 def encode_enum(obj: enum.Enum) -> dict[str, Any]:
     module = type(obj).__module__
-    return {_wire.ENUM: {_wire.ENUM_TYPE: [None if module == "__main__" else module, type(obj).__name__], "name": obj.name}}
+    # json-tricks writes no module for __main__, and __name__ rather than __qualname__.
+    where = [None if module == "__main__" else module, type(obj).__name__]
+    return {_wire.ENUM: {_wire.ENUM_TYPE: where, "name": obj.name}}
 
 
 def decode_enum(d: dict[str, Any], import_path: Callable[[str], Any]) -> enum.Enum:
