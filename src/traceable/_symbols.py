@@ -36,8 +36,10 @@ def is_function(obj: Any) -> bool:
 
 
 def unwrap(obj: Any) -> Any:
-    """The original class or function behind a trace wrapper; ``obj`` itself otherwise."""
+    """The original class or function behind a trace wrapper (ours or NNI's); else ``obj``."""
     original = getattr(obj, "__trace_original__", None)
+    if original is None and getattr(obj, "_traced", False) is True:  # nni.trace's wrapper
+        original = getattr(obj, "__wrapped__", None)
     return obj if original is None else original
 
 

@@ -37,6 +37,9 @@ T = TypeVar("T")
 
 _OPTIONS = "__trace_options__"  # (kw_only, inheritable), in the own __dict__ of every traced symbol
 _REBUILD = "__trace_rebuild__"  # (factory, args) that re-creates a traced class not importable by name
+# NNI 3.0 marks its wrappers so, and unwraps ``__wrapped__`` of what has it: with it, NNI
+# names our traced symbols by their path, and trace() leaves NNI's wrappers alone.
+_NNI_FLAG = "_traced"
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python, whose instances can change class
 
 
@@ -316,8 +319,9 @@ def is_wrapped_with_trace(cls_or_func: Any) -> bool:
     False for an undecorated subclass of a traced class.
     """
     if isinstance(cls_or_func, type):
-        return _OPTIONS in cls_or_func.__dict__
-    return getattr(cls_or_func, _OPTIONS, None) is not None
+        own = cls_or_func.__dict__
+        return _OPTIONS in own or own.get(_NNI_FLAG) is True
+    return getattr(cls_or_func, _OPTIONS, None) is not None or getattr(cls_or_func, _NNI_FLAG, None) is True
 
 
 @overload
@@ -427,6 +431,7 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
                 "__wrapped__": base,
                 "__trace_original__": base,
                 _OPTIONS: (kw_only, inheritable),
+                _NNI_FLAG: True,
                 _REBUILD: (_traced_class, (base, kw_only, inheritable)),
                 **namespace,
             },
@@ -466,6 +471,7 @@ def _trace_function(func: Callable[..., Any], kw_only: bool) -> Callable[..., An
 
     wrapper.__trace_original__ = func  # type: ignore[attr-defined]
     setattr(wrapper, _OPTIONS, (kw_only, False))
+    setattr(wrapper, _NNI_FLAG, True)
     return wrapper
 
 
