@@ -1,0 +1,128 @@
+"""Errors say what is wrong, where (the JSON path), and what to do."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import samples
+
+import traceable
+from traceable import DecodeError, EncodeError, PayloadTooLarge, TraceableError, dump, load
+
+
+def test_error_hierarchy_subclasses_the_builtins_users_catch():
+    assert issubclass(EncodeError, TypeError)
+    assert issubclass(EncodeError, ValueError)
+    assert issubclass(PayloadTooLarge, EncodeError)
+    assert issubclass(DecodeError, ValueError)
+    assert issubclass(traceable.TraceError, TypeError)
+    for error in (EncodeError, DecodeError, traceable.TraceError):
+        assert issubclass(error, TraceableError)
+
+
+def test_unencodable_value_names_its_path_through_traced_kwargs():
+    lock = threading.Lock()
+    model = samples.Model([samples.Layer(1), samples.Layer(2, act=lock)])
+    with pytest.raises(EncodeError) as info:
+        dump({"model": model})
+    assert info.value.path == "$.model.__kwargs__.layers[1].__kwargs__.act"
+    message = str(info.value)
+    assert message.startswith("cannot encode a _thread.lock at $.model.__kwargs__.layers[1].__kwargs__.act: ")
+    assert "@traceable.trace" in message
+
+
+def test_payload_too_large_says_size_limit_and_what_to_do():
+    big = samples.Plain(list(range(5000)))
+    with pytest.raises(PayloadTooLarge) as info:
+        dump({"trainer": samples.Model([big])})
+    error = info.value
+    assert error.path == "$.trainer.__kwargs__.layers[0]"
+    assert error.limit == 4096
+    assert error.size > 4096
+    assert f"its pickle is {error.size:,} bytes (limit 4,096)" in str(error)
+    assert "pickle_size_limit=-1" in str(error)
+    assert load(dump(big, pickle_size_limit=-1)) == big
+
+
+def test_bad_dict_keys_are_reported_with_their_path():
+    with pytest.raises(EncodeError, match=r"the dict at \$\.a\[0\]: its keys must be str"):
+        dump({"a": [{(1, 2): "x"}]})
+
+
+def test_cycles_are_reported_with_their_path():
+    items: list = [1]
+    items.append({"back": items})
+    with pytest.raises(EncodeError, match=r"at \$\[1\]\.back: it contains itself"):
+        dump(items)
+
+
+def test_unknown_keyword_argument_points_to_dump_bytes_for_compression():
+    with pytest.raises(TypeError, match="to compress, use dump_bytes"):
+        dump({}, compression=9)
+
+
+def test_failing_dump_hook_is_wrapped_with_its_path():
+    class Broken:
+        def _dump(self):
+            raise RuntimeError("boom")
+
+        @staticmethod
+        def _load(**kwargs):
+            return Broken()
+
+    with pytest.raises(EncodeError, match=r"at \$\.x: RuntimeError: boom") as info:
+        dump({"x": Broken()})
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_malformed_json_says_line_and_column():
+    with pytest.raises(DecodeError, match="not valid JSON: Expecting value at line 2 column 11"):
+        load('{"a":\n  1, "b": }')
+
+
+def test_unimportable_symbol_names_its_path_and_what_to_do():
+    text = '{"model": {"__symbol__": "path:samples.Model", "__kwargs__": {"layers": [{"__symbol__": "path:nowhere.Net"}]}}}'
+    with pytest.raises(DecodeError) as info:
+        load(text)
+    assert info.value.path == "$.model.__kwargs__.layers[0]"
+    assert str(info.value).startswith(
+        "cannot decode the __symbol__ object at $.model.__kwargs__.layers[0]: cannot import 'nowhere.Net'"
+    )
+    assert "installed and importable here" in str(info.value)
+
+
+def test_constructor_failure_on_load_is_wrapped_with_its_path():
+    with pytest.raises(DecodeError, match=r"at \$\.x: calling Layer with the recorded arguments raised TypeError"):
+        load('{"x": {"__symbol__": "path:samples.Layer", "__kwargs__": {"nope": 1}}}')
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"__symbol__": 3}', "a symbol name must be a string, not int"),
+        ('{"__symbol__": "noDots"}', "is not a dotted path"),
+        ('{"__symbol__": "path:samples.Layer", "__args__": {}}', "__args__ must be a list, not dict"),
+        ('{"__nni_obj__": "%%%"}', "is not valid base64"),
+        ('{"__nni_obj__": "AAAA"}', "could not be unpickled"),
+        ('{"__instance_type__": "path:samples.Plain"}', "has no _load()"),
+        ('{"__ndarray__": [1, 2], "dtype": "int64", "shape": [3]}', "the data has shape [2] but the shape given is [3]"),
+        ('{"__complex__": [1]}', "a complex number must be written as [real, imag]"),
+        ('{"__enum__": {"__enum_instance_type__": ["samples", "Plain"], "name": "X"}}', "is not an Enum class"),
+    ],
+)
+def test_malformed_markers_are_decode_errors(text, fragment):
+    pytest.importorskip("numpy")
+    with pytest.raises(DecodeError) as info:
+        load(text)
+    assert info.value.path == "$"
+    assert fragment in str(info.value)
+
+
+def test_load_without_payload_or_with_a_file_positionally():
+    with pytest.raises(TypeError, match="load needs a payload"):
+        load()
+    import io
+
+    with pytest.raises(TypeError, match=r"pass it as load\(fp=file\)"):
+        load(io.StringIO("{}"))
