@@ -28,7 +28,7 @@ from numbers import Number
 from typing import Any, TypeVar, overload
 
 from traceable._arguments import Binder, call_value
-from traceable._symbols import is_function, is_importable, unwrap
+from traceable._symbols import is_function, is_importable
 from traceable.exceptions import TraceError
 
 __all__ = ["TraceRecord", "Traceable", "get_record", "is_traceable", "is_wrapped_with_trace", "trace"]
@@ -140,7 +140,7 @@ class TraceRecord(Traceable):
         return f"TraceRecord({name}, {', '.join(parts)})" if parts else f"TraceRecord({name})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (TraceRecord, (_symbol_ref(self.symbol), self.args, self.kwargs))
+        return (TraceRecord, (self.symbol, self.args, self.kwargs))
 
 
 class _Traced(Traceable):
@@ -183,19 +183,22 @@ class _Traced(Traceable):
         return self
 
     def __reduce_ex__(self, protocol: Any) -> Any:
+        # Rebuild the object as its own class would, then put the record back. A traced
+        # class that pickle cannot find by name (trace(nn.Conv2d)) is made again by
+        # trace() on the other side, standing in for it as _ThisClass in the arguments.
         reduced = _inherited(self, "__reduce_ex__")(protocol)
         if isinstance(reduced, str):
             return reduced
-        cls = type(self)
         func, args, *rest = reduced
-        ref = _class_ref(cls)
-        if ref is not cls:
-            func = ref if func is cls else func
-            args = tuple(ref if arg is cls else arg for arg in args)
+        cls = type(self)
+        rebuild = None if is_importable(cls) else cls.__dict__.get(_REBUILD)
+        if rebuild is not None:
+            func = _ThisClass if func is cls else func
+            args = tuple(_ThisClass if arg is cls else arg for arg in args)
         record = get_record(self)
-        if record is None:
+        if record is None and rebuild is None:
             return (func, args, *rest)
-        return (_restore, (record, func, args), *rest)
+        return (_restore, (record, rebuild, func, args), *rest)
 
 
 def _inherited(obj: Any, name: str) -> Any:
@@ -209,37 +212,30 @@ def _inherited(obj: Any, name: str) -> Any:
     raise AttributeError(f"{type(obj).__qualname__!r} object has no attribute {name!r}")
 
 
-def _restore(record: TraceRecord, func: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-    # Unpickling: rebuild the object as its class would, then put its record back.
-    return attach(func(*args), record)
+class _ThisClass:
+    """Stands for the traced class in the pickled arguments that rebuild an instance."""
 
 
-class _Ref:
-    # Pickles as a call that returns an object which cannot be pickled by name.
-    __slots__ = ("args", "factory")
-
-    def __init__(self, factory: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        self.factory = factory
-        self.args = args
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (self.factory, self.args)
-
-
-def _class_ref(cls: type) -> Any:
-    rebuild = cls.__dict__.get(_REBUILD)
-    if rebuild is None or is_importable(cls):
-        return cls
-    return _Ref(*rebuild)
+def _restore(
+    record: TraceRecord | None,
+    rebuild: tuple[Callable[..., type], tuple[Any, ...]] | None,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+) -> Any:
+    if rebuild is not None:
+        factory, factory_args = rebuild
+        cls = factory(*factory_args)
+        func = cls if func is _ThisClass else func
+        args = tuple(cls if arg is _ThisClass else arg for arg in args)
+    obj = func(*args)
+    return obj if record is None else attach(obj, record)
 
 
-def _symbol_ref(symbol: Any) -> Any:
-    # A decorated module-level symbol is shadowed by its wrapper: reach it through that.
-    if not is_importable(symbol):
-        wrapper = _preferred_wrapper(symbol)
-        if wrapper is not None and is_importable(wrapper):
-            return _Ref(unwrap, (wrapper,))
-    return symbol
+def _symbol_of(wrapper: Any, original: Any) -> Any:
+    """What a record names as its symbol: the original if it is importable by name (an
+    inline ``trace(nn.Conv2d)``), else the wrapper (a decorated class or function, which
+    took the original's name)."""
+    return original if is_importable(original) else wrapper
 
 
 # Traced versions of each symbol, by options; weak both ways so that dynamically made
@@ -399,13 +395,18 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
     # only define __new__ (namedtuples) were given theirs already.
     base_init = original_init if original_init is not object.__init__ else _init_nothing
 
+    symbol = None  # decided at the first instance, once the decorated name is bound
+
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal symbol
         if type(self) is not wrapper and not inheritable:
             base_init(self, *args, **kwargs)  # an undecorated subclass: not traced
             return
         rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only)
         base_init(self, *[call_value(a) for a in rec_args], **{k: call_value(v) for k, v in rec_kwargs.items()})
-        _set_record(self, TraceRecord(base, rec_args, rec_kwargs))
+        if symbol is None:
+            symbol = _symbol_of(wrapper, base)
+        _set_record(self, TraceRecord(symbol, rec_args, rec_kwargs))
 
     def _guard_init(self: Any, *args: Any, **kwargs: Any) -> None:
         # Reached only by ``super(Name, self).__init__()`` inside the original class,
@@ -467,7 +468,7 @@ def _trace_function(func: Callable[..., Any], kw_only: bool) -> Callable[..., An
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only)
         result = func(*[call_value(a) for a in rec_args], **{k: call_value(v) for k, v in rec_kwargs.items()})
-        return attach(result, TraceRecord(func, rec_args, rec_kwargs), func)
+        return attach(result, TraceRecord(_symbol_of(wrapper, func), rec_args, rec_kwargs), func)
 
     wrapper.__trace_original__ = func  # type: ignore[attr-defined]
     setattr(wrapper, _OPTIONS, (kw_only, False))

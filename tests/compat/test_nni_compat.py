@@ -17,14 +17,16 @@ from typing import Any
 
 import pytest
 
-nni = pytest.importorskip("nni", reason="nni==3.0 is not installed: pip install -e '.[test]' to run the compatibility tests")
+nni = pytest.importorskip(
+    "nni", reason="nni==3.0 is not installed: pip install -e '.[test]' to run the compatibility tests"
+)
 np = pytest.importorskip("numpy")
 pd = pytest.importorskip("pandas")
 
-import nni_samples  # noqa: E402  # needs nni
 from nni.common.serializer import dump_bytes as nni_dump_bytes  # noqa: E402
-import samples  # noqa: E402
 
+import nni_samples  # noqa: E402  # needs nni
+import samples  # noqa: E402
 import traceable  # noqa: E402
 from traceable import trace  # noqa: E402
 
@@ -74,7 +76,14 @@ def assert_same(a: Any, b: Any) -> None:
 def _corpus() -> dict[str, Any]:
     Concat = trace(collections.OrderedDict)  # an inline-traced library class
     return {
-        "plain config": {"lr": 0.01, "layers": [64, 32], "name": "exp", "flag": True, "none": None, "nested": {"a": [1, {"b": 2}]}},
+        "plain config": {
+            "lr": 0.01,
+            "layers": [64, 32],
+            "name": "exp",
+            "flag": True,
+            "none": None,
+            "nested": {"a": [1, {"b": 2}]},
+        },
         "traced nested several deep": samples.Model(
             [samples.Layer(4), samples.Layer(samples.Layer(2, act="tanh"), dropout=0.0)],
             head=samples.Model([samples.Layer(1)], name="head"),
@@ -93,7 +102,13 @@ def _corpus() -> dict[str, Any]:
         "complex array": np.array([1 + 2j, 3.5 - 1j]),
         "float16 with nan": np.array([1.5, np.nan], dtype=np.float16),
         "numpy scalars": [np.float32(1.5), np.int32(7), np.float64(2.25)],
-        "datetimes": [dt.datetime(2024, 1, 2, 3, 4, 5, 6), dt.datetime(2024, 1, 2), dt.date(2024, 1, 2), dt.time(3, 4, 5, 7), dt.timedelta(days=1, seconds=2)],
+        "datetimes": [
+            dt.datetime(2024, 1, 2, 3, 4, 5, 6),
+            dt.datetime(2024, 1, 2),
+            dt.date(2024, 1, 2),
+            dt.time(3, 4, 5, 7),
+            dt.timedelta(days=1, seconds=2),
+        ],
         "datetime utc": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
         "decimal fraction complex": [Decimal("1.10"), Fraction(1, 3), 1 + 2j],
         "set": {3, 1, 2},

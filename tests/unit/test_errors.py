@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-import samples
 
+import samples
 import traceable
 from traceable import DecodeError, EncodeError, PayloadTooLarge, TraceableError, dump, load
 
@@ -106,7 +106,10 @@ def test_constructor_failure_on_load_is_wrapped_with_its_path():
         ('{"__nni_obj__": "%%%"}', "is not valid base64"),
         ('{"__nni_obj__": "AAAA"}', "could not be unpickled"),
         ('{"__instance_type__": "path:samples.Plain"}', "has no _load()"),
-        ('{"__ndarray__": [1, 2], "dtype": "int64", "shape": [3]}', "the data has shape [2] but the shape given is [3]"),
+        (
+            '{"__ndarray__": [1, 2], "dtype": "int64", "shape": [3]}',
+            "the data has shape [2] but the shape given is [3]",
+        ),
         ('{"__complex__": [1]}', "a complex number must be written as [real, imag]"),
         ('{"__enum__": {"__enum_instance_type__": ["samples", "Plain"], "name": "X"}}', "is not an Enum class"),
     ],

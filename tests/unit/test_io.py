@@ -8,8 +8,8 @@ import os
 import threading
 
 import pytest
-import samples
 
+import samples
 from traceable import dump, dump_bytes, load, load_bytes
 
 VALUE = {"layer": samples.Layer(3), "values": [1.5, None, "é"]}

@@ -8,28 +8,30 @@ import inspect
 import warnings
 
 import pytest
-import samples
 
+import samples
 import traceable
 from traceable import TraceError, TraceRecord, is_traceable, is_wrapped_with_trace, trace
 
 
 def test_traced_class_records_keyword_arguments_by_name():
     layer = samples.Layer(3, dropout=0.2)
-    assert layer.trace_symbol is samples.Layer.__wrapped__
+    assert layer.trace_symbol is samples.Layer
     assert layer.trace_args == []
     assert layer.trace_kwargs == {"width": 3, "dropout": 0.2}
     assert (layer.width, layer.dropout, layer.act) == (3, 0.2, None)
 
 
 def test_traced_class_keeps_the_identity_of_the_original():
-    original = samples.Layer.__wrapped__
+    original = samples.Layer
     assert samples.Layer.__name__ == "Layer"
     assert samples.Layer.__qualname__ == "Layer"
     assert samples.Layer.__module__ == "samples"
     assert samples.Layer.__doc__ == "A layer with a width."
-    assert samples.Layer.__wrapped__ is original
-    assert str(inspect.signature(samples.Layer)) == "(width: 'int', dropout: 'float' = 0.1, act: 'Any' = None) -> 'None'"
+    assert samples.Layer is original
+    assert (
+        str(inspect.signature(samples.Layer)) == "(width: 'int', dropout: 'float' = 0.1, act: 'Any' = None) -> 'None'"
+    )
     assert str(inspect.signature(samples.Layer.__init__)) == str(inspect.signature(original.__init__))
     assert issubclass(samples.Layer, original)
     assert isinstance(samples.Layer(1), original)
@@ -153,7 +155,7 @@ def test_custom_metaclass_is_kept():
         samples.Abstract(1)
     obj = samples.Concrete(5)
     assert obj.run() == 5
-    assert obj.trace_symbol is samples.Concrete.__wrapped__
+    assert obj.trace_symbol is samples.Concrete
     assert obj.trace_kwargs == {"a": 5}
 
 
@@ -182,7 +184,7 @@ def test_undecorated_subclass_is_not_traced_but_is_an_instance():
 def test_inheritable_subclass_carries_the_superclass_record():
     obj = samples.InheritableChild(3)
     assert is_traceable(obj)
-    assert obj.trace_symbol is samples.Inheritable.__wrapped__
+    assert obj.trace_symbol is samples.Inheritable
     assert obj.trace_kwargs == {"v": 3}
     assert trace(samples.InheritableChild) is samples.InheritableChild
 
@@ -197,8 +199,8 @@ def test_tracing_a_subclass_of_a_traced_class_records_the_subclass():
 
 def test_function_returning_none_gives_an_empty_traceable_record():
     result = samples.make_none(1)
-    assert result == TraceRecord(samples.make_none.__wrapped__, [], {"v": 1})
-    assert result.get() == TraceRecord(samples.make_none.__wrapped__, [], {"v": 1})
+    assert result == TraceRecord(samples.make_none, [], {"v": 1})
+    assert result.get() == TraceRecord(samples.make_none, [], {"v": 1})
 
 
 @pytest.mark.parametrize(
@@ -216,7 +218,7 @@ def test_function_returning_a_primitive_gives_a_traced_equal_value(factory, arg,
     result = factory(arg)
     assert result == expected
     assert isinstance(result, type(expected))
-    assert result.trace_symbol is factory.__wrapped__
+    assert result.trace_symbol is factory
     assert list(result.trace_kwargs.values()) == [arg]
 
 
@@ -233,7 +235,7 @@ def test_function_returning_a_plain_object_does_not_patch_its_class():
 
 def test_function_returning_a_traced_instance_records_the_function():
     result = samples.make_layer(2)
-    assert result.trace_symbol is samples.make_layer.__wrapped__
+    assert result.trace_symbol is samples.make_layer
     assert result.trace_kwargs == {"width": 2}
 
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-import samples
 
+import samples
 from traceable import dump, load
 
 
@@ -46,7 +46,10 @@ from traceable import dump, load
         ({3, 1, 2}, '{"__set__": [1, 2, 3]}'),
         (pathlib.Path("runs/exp1"), '{"__pathlib__": "runs/exp1"}'),
         (samples.Color.RED, '{"__enum__": {"__enum_instance_type__": ["samples", "Color"], "name": "RED"}}'),
-        (samples.Layer(3, dropout=0.1), '{"__symbol__": "path:samples.Layer", "__kwargs__": {"width": 3, "dropout": 0.1}}'),
+        (
+            samples.Layer(3, dropout=0.1),
+            '{"__symbol__": "path:samples.Layer", "__kwargs__": {"width": 3, "dropout": 0.1}}',
+        ),
         (
             samples.varargs(1, 2, 3, k=4),
             '{"__symbol__": "path:samples.varargs", "__args__": [1, 2, 3], "__kwargs__": {"k": 4}}',
