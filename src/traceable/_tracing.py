@@ -253,7 +253,7 @@ def _cached_wrapper(symbol: Any, options: tuple[bool, bool]) -> Any:
 
 def _remember_wrapper(symbol: Any, options: tuple[bool, bool], wrapper: Any) -> None:
     with contextlib.suppress(TypeError):  # not weakly referenceable: never cached
-        _WRAPPERS.setdefault(symbol, {}).setdefault(options, weakref.ref(wrapper))
+        _WRAPPERS.setdefault(symbol, {})[options] = weakref.ref(wrapper)
 
 
 def _preferred_wrapper(symbol: Any) -> Any:

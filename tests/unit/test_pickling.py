@@ -131,3 +131,21 @@ def test_payload_round_trips_through_a_child_interpreter():
     back = traceable.load(result.stdout)
     assert back == samples.Model([samples.Layer(4)], name="mutated in child")
     assert back.trace_kwargs["name"] == "mutated in child"
+
+
+def test_a_class_traced_again_after_its_wrapper_died_pickles_to_the_new_wrapper():
+    import gc
+
+    class Temporary:
+        def __init__(self, a):
+            self.a = a
+
+    first = trace(Temporary)
+    del first
+    gc.collect()
+    obj = trace(Temporary)(a=1)
+    assert trace(Temporary) is type(obj)
+    clone = cloudpickle.loads(cloudpickle.dumps(obj))
+    assert clone.trace_kwargs == {"a": 1}
+    assert copy.copy(obj).trace_kwargs == {"a": 1}
+    assert type(copy.copy(obj)) is type(obj)
