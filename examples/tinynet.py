@@ -17,7 +17,9 @@ class Linear:
         self.bias = [0.0] * out_features
 
     def __call__(self, x: list[float]) -> list[float]:
-        return [sum(w * v for w, v in zip(row, x)) + b for row, b in zip(self.weight, self.bias)]
+        return [
+            sum(w * v for w, v in zip(row, x, strict=True)) + b for row, b in zip(self.weight, self.bias, strict=True)
+        ]
 
 
 @trace

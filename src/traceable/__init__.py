@@ -5,11 +5,13 @@ that made it; ``dump`` writes any nested structure to JSON, wire-compatible with
 3.0's ``nni.dump``; ``load`` rebuilds it anywhere.
 
 Example:
-    >>> import collections
-    >>> Config = trace(collections.OrderedDict)
+    >>> import argparse
+    >>> Config = trace(argparse.Namespace)
     >>> text = dump({"model": Config(width=8)})
     >>> text
-    '{"model": {"__symbol__": "path:collections.OrderedDict", "__kwargs__": {"width": 8}}}'
+    '{"model": {"__symbol__": "path:argparse.Namespace", "__kwargs__": {"width": 8}}}'
+    >>> load(text)["model"]
+    Namespace(width=8)
     >>> load(text)["model"].trace_kwargs
     {'width': 8}
 """

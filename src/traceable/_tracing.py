@@ -84,10 +84,10 @@ class TraceRecord(Traceable):
     (as in NNI). ``get()`` makes the call, traced.
 
     Example:
-        >>> import collections
-        >>> record = TraceRecord(collections.OrderedDict, [], {"a": 1})
+        >>> import argparse
+        >>> record = TraceRecord(argparse.Namespace, [], {"a": 1})
         >>> record.get()
-        OrderedDict({'a': 1})
+        Namespace(a=1)
     """
 
     __slots__ = ("args", "kwargs", "symbol")

@@ -7,8 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 import traceable
 import traceable.typehint
 
@@ -51,35 +49,3 @@ def test_typehint_exports_nni_names():
     record: traceable.typehint.ParameterRecord = {"parameter_id": 1, "parameters": {"lr": 0.1}}
     assert record["parameters"] == {"lr": 0.1}
     assert traceable.typehint.TrialMetric is float
-
-
-def test_typehint_and_trace_types_check_with_mypy(tmp_path):
-    api = pytest.importorskip("mypy.api")
-    source = tmp_path / "example.py"
-    source.write_text(
-        textwrap.dedent(
-            """
-            from traceable import trace, dump, load
-            from traceable.typehint import Parameters, SearchSpace, TrialRecord, ParameterRecord
-
-            space: SearchSpace = {"lr": {"_type": "loguniform", "_value": [1e-4, 0.1]}}
-            params: Parameters = {"lr": 0.01}
-            record: TrialRecord = {"parameter": params, "value": 0.9}
-            sent: ParameterRecord = {"parameter_id": 3, "parameters": params, "parameter_source": "algorithm"}
-
-            @trace
-            class Net:
-                def __init__(self, width: int) -> None:
-                    self.width = width
-
-            net: Net = Net(3)
-            text: str = dump(net)
-            nothing: None = dump(net, "out.json")
-            reveal_type(load(text))
-            """
-        )
-    )
-    out, err, status = api.run(["--strict", "--no-incremental", "--cache-dir=/dev/null", str(source)])
-    assert 'Revealed type is "Any"' in out
-    assert " error: " not in out, out
-    assert status == 0

@@ -8,10 +8,10 @@ import pathlib
 from decimal import Decimal
 from fractions import Fraction
 
-import samples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import samples
 from traceable import dump, dump_bytes, load, load_bytes
 
 # JSON itself keeps these as they are (tuples excepted: see below).
@@ -56,7 +56,7 @@ def _equal(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return a == b or (math.isnan(a) and math.isnan(b))
     if isinstance(a, Decimal):
-        return isinstance(b, Decimal) and (a == b or a.is_nan() and b.is_nan())
+        return isinstance(b, Decimal) and (a == b or (a.is_nan() and b.is_nan()))
     if isinstance(a, list):
         return isinstance(b, list) and len(a) == len(b) and all(map(_equal, a, b))
     if isinstance(a, dict):
@@ -81,7 +81,9 @@ def test_any_nested_value_round_trips_through_gzip_bytes(value):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.recursive(json_scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4)))
+@given(
+    st.recursive(json_scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4))
+)
 def test_plain_json_is_written_as_the_json_module_writes_it(value):
     import json
 
@@ -94,3 +96,46 @@ def test_numeric_and_time_types_keep_their_type(fraction, decimal, when):
     loaded = load(dump([fraction, decimal, when]))
     assert [type(v) for v in loaded] == [Fraction, Decimal, dt.datetime]
     assert loaded == [fraction, decimal, when]
+
+
+def test_numpy_arrays_round_trip_with_dtype_shape_and_order():
+    np = __import__("pytest").importorskip("numpy")
+    from hypothesis.extra import numpy as hnp
+
+    dtypes = st.sampled_from(
+        ["int8", "int16", "int32", "int64", "uint8", "uint64", "float16", "float32", "float64", "bool", "complex128"]
+    )
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        dtypes.flatmap(lambda d: hnp.arrays(d, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))),
+        st.booleans(),
+    )
+    def check(arr, fortran):
+        if fortran:
+            arr = np.asfortranarray(arr)
+        loaded = load(dump({"x": [arr]}))["x"][0]
+        assert loaded.dtype == arr.dtype
+        assert loaded.shape == arr.shape
+        assert np.array_equal(loaded, arr, equal_nan=arr.dtype.kind in "fc")
+        if arr.ndim > 1 and arr.size > 1:
+            assert loaded.flags["C_CONTIGUOUS"] == arr.flags["C_CONTIGUOUS"]
+
+    check()
+
+
+def test_pandas_frames_round_trip():
+    pd = __import__("pytest").importorskip("pandas")
+
+    @settings(max_examples=50, deadline=None)
+    @given(st.lists(st.tuples(st.integers(-(2**40), 2**40), st.floats(allow_nan=False)), max_size=6))
+    def check(rows):
+        frame = pd.DataFrame({"i": [r[0] for r in rows], "f": [r[1] for r in rows]}).astype(
+            {"i": "int64", "f": "float64"}
+        )
+        series = pd.Series([r[1] for r in rows], name="s", dtype="float64")
+        loaded = load(dump({"frame": frame, "series": series}))
+        assert loaded["frame"].equals(frame)
+        assert loaded["series"].equals(series)
+
+    check()
