@@ -18,7 +18,8 @@ Example:
 
 from traceable._api import dump, dump_bytes, load, load_bytes
 from traceable._arguments import Translatable
-from traceable._tracing import Traceable, TraceRecord, is_traceable, is_wrapped_with_trace, trace
+from traceable._traced import Traceable, TraceRecord, is_traceable
+from traceable._tracing import is_wrapped_with_trace, trace
 from traceable.exceptions import DecodeError, EncodeError, PayloadTooLarge, TraceableError, TraceError
 
 __version__ = "0.1.0"

@@ -21,7 +21,7 @@ from traceable import _wire
 from traceable._codecs import stdlib
 from traceable._pickle import pickle_b64
 from traceable._symbols import is_function, symbol_name
-from traceable._tracing import get_record, is_traceable
+from traceable._traced import get_record, is_traceable
 from traceable.exceptions import EncodeError, PayloadTooLarge
 
 _JSON_KEYWORDS = frozenset({"skipkeys", "ensure_ascii", "check_circular", "sort_keys", "indent", "separators"})

@@ -1,0 +1,356 @@
+"""Traced objects: the ``Traceable`` interface, and how a record is kept, found and pickled.
+
+* An instance of a traced class keeps its record in a slot, out of ``__dict__``, so it
+  never leaks into ``vars(obj)`` or ``state_dict``-style copies.
+* The result of a traced function is given a record without touching its class: a
+  built-in value (dict, list, int, ...) is re-created as an instance of a traced
+  subclass, as NNI does; an instance of a Python class is moved to a traced subclass
+  of its own class (``obj.__class__ = ...``), whose record sits in a side table keyed
+  by the object's id and freed with it.
+* Either kind pickles as "rebuild the object as its class would, then put the record
+  back", referring to the traced class by name when it is importable and by
+  ``trace(original)`` when it is not, so traced instances cross processes under
+  every start method, with pickle and cloudpickle alike.
+"""
+
+from __future__ import annotations
+
+import io
+import types
+import weakref
+from collections.abc import Callable, Mapping, Sequence, Set
+from numbers import Number
+from typing import Any
+
+from traceable._symbols import is_function, is_importable
+from traceable.exceptions import TraceError
+
+__all__ = ["TraceRecord", "Traceable", "Traced", "attach", "copy_identity", "get_record", "is_traceable", "set_record"]
+
+REBUILD = "__trace_rebuild__"  # (factory, args) that re-creates a traced class not importable by name
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python, whose instances can change class
+
+
+class Traceable:
+    """The interface of a traced object: what it was made from, and how to make another.
+
+    Every instance of a traced class and every result of a traced function implements
+    it. ``trace_args`` and ``trace_kwargs`` are mutable: change them on a
+    :meth:`trace_copy` and call :meth:`get` to build a new object from the new record.
+    """
+
+    __slots__ = ()
+
+    @property
+    def trace_symbol(self) -> Any:
+        """The class or function that made this object."""
+        raise NotImplementedError
+
+    @property
+    def trace_args(self) -> list[Any]:
+        """Positional arguments of the call; usually empty, as ``kw_only`` names them."""
+        raise NotImplementedError
+
+    @property
+    def trace_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of the call."""
+        raise NotImplementedError
+
+    def trace_copy(self) -> Traceable:
+        """A shallow copy of the record alone (none of the object's attributes), to mutate."""
+        raise NotImplementedError
+
+    def get(self) -> Any:
+        """The object: itself for a live traced object, a newly built one for a record."""
+        raise NotImplementedError
+
+
+class TraceRecord(Traceable):
+    """A call that has not been made: a symbol with its arguments.
+
+    ``trace_copy()`` returns one, and so does a traced function that returns ``None``
+    (as in NNI). ``get()`` makes the call, traced.
+
+    Example:
+        >>> import argparse
+        >>> record = TraceRecord(argparse.Namespace, [], {"a": 1})
+        >>> record.get()
+        Namespace(a=1)
+    """
+
+    __slots__ = ("args", "kwargs", "symbol")
+
+    def __init__(self, symbol: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
+        self.symbol = symbol
+        self.args = args
+        self.kwargs = kwargs
+
+    @property
+    def trace_symbol(self) -> Any:
+        return self.symbol
+
+    @trace_symbol.setter
+    def trace_symbol(self, symbol: Any) -> None:
+        self.symbol = symbol
+
+    @property
+    def trace_args(self) -> list[Any]:
+        return self.args
+
+    @trace_args.setter
+    def trace_args(self, args: list[Any]) -> None:
+        self.args = args
+
+    @property
+    def trace_kwargs(self) -> dict[str, Any]:
+        return self.kwargs
+
+    @trace_kwargs.setter
+    def trace_kwargs(self, kwargs: dict[str, Any]) -> None:
+        self.kwargs = kwargs
+
+    def trace_copy(self) -> TraceRecord:
+        return TraceRecord(self.symbol, list(self.args), dict(self.kwargs))
+
+    def get(self) -> Any:
+        from traceable._tracing import retrace  # tracing builds on records, not the reverse
+
+        return retrace(self.symbol)(*self.args, **self.kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TraceRecord):
+            return NotImplemented
+        return (self.symbol, self.args, self.kwargs) == (other.symbol, other.args, other.kwargs)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        name = getattr(self.symbol, "__qualname__", repr(self.symbol))
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return f"TraceRecord({name}, {', '.join(parts)})" if parts else f"TraceRecord({name})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TraceRecord, (self.symbol, self.args, self.kwargs))
+
+
+class Traced(Traceable):
+    # Behaviour shared by every traced class; the record is ``_traceable_record``, a
+    # slot on traced classes and a side-table property on traced result classes.
+    __slots__ = ()
+    _traceable_record: TraceRecord
+
+    @property
+    def trace_symbol(self) -> Any:
+        return self._traceable_record.symbol
+
+    @trace_symbol.setter
+    def trace_symbol(self, symbol: Any) -> None:
+        self._traceable_record.symbol = symbol
+
+    @property
+    def trace_args(self) -> list[Any]:
+        return self._traceable_record.args
+
+    @trace_args.setter
+    def trace_args(self, args: list[Any]) -> None:
+        self._traceable_record.args = args
+
+    @property
+    def trace_kwargs(self) -> dict[str, Any]:
+        return self._traceable_record.kwargs
+
+    @trace_kwargs.setter
+    def trace_kwargs(self, kwargs: dict[str, Any]) -> None:
+        self._traceable_record.kwargs = kwargs
+
+    def trace_copy(self) -> TraceRecord:
+        return self._traceable_record.trace_copy()
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:  # not ours: the traced class's own get(), such as dict.get(key)
+            return _inherited(self, "get")(*args, **kwargs)
+        self._traceable_record  # noqa: B018  # an untraced subclass instance has nothing to get
+        return self
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # Rebuild the object as its own class would, then put the record back. A traced
+        # class that pickle cannot find by name (trace(nn.Conv2d)) is made again by
+        # trace() on the other side, standing in for it as _ThisClass in the arguments.
+        reduced = _inherited(self, "__reduce_ex__")(protocol)
+        if isinstance(reduced, str):
+            return reduced
+        func, args, *rest = reduced
+        cls = type(self)
+        rebuild = None if is_importable(cls) else cls.__dict__.get(REBUILD)
+        if rebuild is not None:
+            func = _ThisClass if func is cls else func
+            args = tuple(_ThisClass if arg is cls else arg for arg in args)
+        record = get_record(self)
+        if record is None and rebuild is None:
+            return (func, args, *rest)
+        return (_restore, (record, rebuild, func, args), *rest)
+
+
+def _inherited(obj: Any, name: str) -> Any:
+    # The attribute ``name`` as the traced object's own classes define it, past ours.
+    for klass in type(obj).__mro__:
+        if klass in (Traced, Traceable) or REBUILD in klass.__dict__:
+            continue
+        attr = klass.__dict__.get(name)
+        if attr is not None:
+            return attr.__get__(obj, type(obj))
+    raise AttributeError(f"{type(obj).__qualname__!r} object has no attribute {name!r}")
+
+
+class _ThisClass:
+    """Stands for the traced class in the pickled arguments that rebuild an instance."""
+
+
+def _restore(
+    record: TraceRecord | None,
+    rebuild: tuple[Callable[..., type], tuple[Any, ...]] | None,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+) -> Any:
+    if rebuild is not None:
+        factory, factory_args = rebuild
+        cls = factory(*factory_args)
+        func = cls if func is _ThisClass else func
+        args = tuple(cls if arg is _ThisClass else arg for arg in args)
+    obj = func(*args)
+    return obj if record is None else attach(obj, record)
+
+
+def get_record(obj: Any) -> TraceRecord | None:
+    """The record of a traced object, or None when ``obj`` is not one traceable made."""
+    if isinstance(obj, Traced):
+        try:
+            return obj._traceable_record
+        except AttributeError:  # an instance of an undecorated subclass
+            return None
+    if isinstance(obj, TraceRecord):
+        return obj
+    return None
+
+
+def is_traceable(obj: Any, must_be_instance: bool = False) -> bool:
+    """Whether ``obj`` implements the :class:`Traceable` interface.
+
+    True for traced instances and for traced classes themselves, unless
+    ``must_be_instance`` is set. Like NNI, this checks the interface, so objects that
+    implement it by other means count too.
+
+    Example:
+        >>> import collections
+        >>> is_traceable(trace(collections.OrderedDict)(a=1))
+        True
+        >>> is_traceable(collections.OrderedDict(a=1))
+        False
+    """
+    if must_be_instance and isinstance(obj, type):
+        return False
+    if isinstance(obj, (Traced, TraceRecord)):
+        return get_record(obj) is not None
+    return all(hasattr(obj, name) for name in ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs"))
+
+
+def copy_identity(original: Any) -> dict[str, Any]:
+    namespace = {}
+    for attr in ("__module__", "__qualname__", "__doc__"):
+        value = getattr(original, attr, None)
+        if value is not None:
+            namespace[attr] = value
+    return namespace
+
+
+def set_record(obj: Any, record: TraceRecord) -> None:
+    # Bypass the class's own __setattr__ (nn.Module's, frozen dataclasses'): the record
+    # is ours, not an attribute of the object.
+    object.__setattr__(obj, "_traceable_record", record)
+
+
+# Records of objects moved to a traced result class: id -> (weak reference, record).
+_SIDE_RECORDS: dict[int, tuple[weakref.ref[Any], TraceRecord]] = {}
+
+
+def _side_get(obj: Any) -> TraceRecord:
+    entry = _SIDE_RECORDS.get(id(obj))
+    if entry is None or entry[0]() is not obj:
+        raise AttributeError("_traceable_record")
+    return entry[1]
+
+
+def _side_set(obj: Any, record: TraceRecord) -> None:
+    key = id(obj)
+
+    def forget(_: object) -> None:
+        _SIDE_RECORDS.pop(key, None)
+
+    _SIDE_RECORDS[key] = (weakref.ref(obj, forget), record)
+
+
+_TRACED_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get", "__reduce_ex__")
+_RESULT_CLASSES: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictionary()
+
+
+def _result_class(cls: type) -> type:
+    """The traced subclass that results of class ``cls`` are given (made once per class)."""
+    found = _RESULT_CLASSES.get(cls)
+    if found is not None:
+        return found
+    namespace: dict[str, Any] = {REBUILD: (_result_class, (cls,)), "__trace_original__": cls, **copy_identity(cls)}
+    bases: tuple[type, ...] = (Traced, cls)
+    if cls.__flags__ & _HEAPTYPE:
+        # Same layout as ``cls``, so that an existing instance can be moved to it: that
+        # takes ``cls`` as the first base, so our members are put first by hand.
+        bases = (cls, Traced)
+        namespace.update({name: Traced.__dict__[name] for name in _TRACED_MEMBERS})
+        namespace["__slots__"] = ()
+        namespace["_traceable_record"] = property(_side_get, _side_set)
+    elif not cls.__itemsize__:
+        namespace["__slots__"] = ("_traceable_record",)
+    try:
+        result_cls: type = type(cls)(cls.__name__, bases, namespace)
+    except TypeError as err:
+        raise TraceError(f"cannot trace results of type {cls.__qualname__}: {err}") from err
+    _RESULT_CLASSES[cls] = result_cls
+    return result_cls
+
+
+def attach(result: Any, record: TraceRecord, func: Any = None) -> Any:
+    """Give ``result`` the record ``record``; return the traced object (maybe a new one)."""
+    if result is None:
+        return record
+    if isinstance(result, Traced):
+        set_record(result, record)
+        return result
+    cls = type(result)
+    what = getattr(func, "__qualname__", "a traced function")
+    if isinstance(result, (type, types.ModuleType, io.IOBase)) or is_function(result):
+        raise TraceError(
+            f"cannot trace the result of {what}: it returned {result!r}, and classes, functions, "
+            "modules and files cannot carry a record; trace the call that uses it instead"
+        )
+    if cls.__flags__ & _HEAPTYPE:
+        try:
+            _side_set(result, record)  # first, as it fails for objects without weak references
+            try:
+                result.__class__ = _result_class(cls)
+            except TypeError:
+                _SIDE_RECORDS.pop(id(result), None)
+                raise
+        except TypeError as err:
+            raise TraceError(
+                f"cannot trace the result of {what}: its {cls.__qualname__} instance cannot be "
+                f"given a record ({err}); decorate {cls.__qualname__} with @trace instead"
+            ) from err
+        return result
+    if isinstance(result, (Number, Sequence, Set, Mapping)) and cls is not bool:
+        traced = _result_class(cls)(result)  # a built-in value: re-create it, as NNI does
+        set_record(traced, record)
+        return traced
+    raise TraceError(
+        f"cannot trace the result of {what}: it returned a {cls.__module__}.{cls.__qualname__}, "
+        "a built-in type that cannot carry a record; decorate the class instead, or return "
+        "an instance of a Python class"
+    )
