@@ -218,3 +218,8 @@ class Unwrappable:
 
 def square(x: int) -> int:
     return x * x
+
+
+def describe_traced(obj: Any) -> tuple[Any, Any, Any, str, Any]:
+    """Run in worker processes: what arrived, and the object itself to send back."""
+    return obj.trace_symbol, obj.trace_args, obj.trace_kwargs, type(obj).__name__, obj

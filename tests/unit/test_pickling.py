@@ -83,10 +83,6 @@ def test_inline_traced_local_class_pickles_with_cloudpickle():
     assert loaded.trace_kwargs == {"a": 1}
 
 
-def _round_trip_in_child(obj):
-    return obj.trace_symbol, obj.trace_args, obj.trace_kwargs, type(obj).__name__, obj
-
-
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_traced_objects_cross_processes_under_every_start_method(method):
     if method not in multiprocessing.get_all_start_methods():
@@ -96,7 +92,9 @@ def test_traced_objects_cross_processes_under_every_start_method(method):
         OBJECTS[name] for name in ("decorated class", "nested", "inline library class", "function result object")
     ]
     with context.Pool(1) as pool:
-        results = pool.map(_round_trip_in_child, objects)
+        # The worker function lives in an importable module: a test module may not be
+        # importable by name in a spawned child.
+        results = pool.map_async(samples.describe_traced, objects).get(timeout=120)
     for obj, (symbol, args, kwargs, type_name, back) in zip(objects, results, strict=True):
         assert (symbol, args, kwargs, type_name) == (
             obj.trace_symbol,
