@@ -1,0 +1,334 @@
+"""Benchmark traceable against NNI 3.0, json, orjson, pickle and cloudpickle, in one process.
+
+Run from the repository root, after ``pip install -e ".[bench]"``:
+
+    python -m benchmarks.run            # quick: under a minute
+    python -m benchmarks.run --full     # more rounds, and the 100x scaling step
+
+Every candidate of a case is timed in the same rounds, interleaved, in CPU time; the table
+gives medians and each one's ratio to the case's anchor (the reference library). Targets
+are ratios too, so a noisy shared machine moves both sides alike. Every round trip is
+checked for equality before anything is timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import io
+import json
+import os
+import pickle
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import cloudpickle
+
+import traceable
+from benchmarks import workloads
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - optional competitor
+    orjson = None
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import nni
+        from nni.common.serializer import dump as nni_dump
+        from nni.common.serializer import load as nni_load
+except ImportError:  # pragma: no cover - optional competitor
+    nni = None
+
+
+@dataclass
+class Case:
+    name: str
+    anchor: str
+    candidates: dict[str, Callable[[], Any]]
+    # (candidate, largest ratio to the anchor allowed)
+    targets: list[tuple[str, float]] = field(default_factory=list)
+    results: dict[str, float] = field(default_factory=dict)
+
+
+def _calls_per_batch(fn: Callable[[], Any], budget: float) -> int:
+    n = 1
+    while True:
+        start = time.process_time()
+        for _ in range(n):
+            fn()
+        elapsed = time.process_time() - start
+        if elapsed >= budget or n >= 1 << 20:
+            return max(1, int(n * budget / max(elapsed, 1e-9)))
+        n *= 4
+
+
+def measure(case: Case, rounds: int, budget: float) -> None:
+    """Median CPU seconds per call of each candidate, over interleaved rounds."""
+    batches = {name: _calls_per_batch(fn, budget) for name, fn in case.candidates.items()}
+    samples: dict[str, list[float]] = {name: [] for name in case.candidates}
+    for _ in range(rounds):
+        for name, fn in case.candidates.items():
+            n = batches[name]
+            gc.collect()
+            start = time.process_time()
+            for _ in range(n):
+                fn()
+            samples[name].append((time.process_time() - start) / n)
+    case.results = {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _quiet(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+
+    return run
+
+
+def _dump_load_cases(name: str, value: Any, reference: Any, targets: float, refs: tuple[str, ...]) -> list[Case]:
+    """A dump case and a load case for ``value``; ``reference`` is what pickle gets."""
+    text = traceable.dump(value)
+    dumps: dict[str, Callable[[], Any]] = {"traceable": lambda: traceable.dump(value)}
+    loads: dict[str, Callable[[], Any]] = {"traceable": lambda: traceable.load(text)}
+    if nni is not None:
+        nni_text = _quiet(nni_dump)(value)
+        dumps["nni 3.0"] = lambda: _quiet(nni_dump)(value)
+        loads["nni 3.0"] = lambda: _quiet(nni_load)(nni_text)
+    if "json" in refs:
+        json_text = json.dumps(reference)
+        dumps["json"] = lambda: json.dumps(reference)
+        loads["json"] = lambda: json.loads(json_text)
+    if "orjson" in refs and orjson is not None:
+        orjson_bytes = orjson.dumps(reference)
+        dumps["orjson"] = lambda: orjson.dumps(reference)
+        loads["orjson"] = lambda: orjson.loads(orjson_bytes)
+    if "pickle" in refs:
+        blob = pickle.dumps(reference, protocol=pickle.HIGHEST_PROTOCOL)
+        dumps["pickle"] = lambda: pickle.dumps(reference, protocol=pickle.HIGHEST_PROTOCOL)
+        loads["pickle"] = lambda: pickle.loads(blob)
+    anchor = refs[0]
+    return [
+        Case(f"{name}: dump", anchor, dumps, [("traceable", targets)]),
+        Case(f"{name}: load", anchor, loads, [("traceable", targets)]),
+    ]
+
+
+def _pickle_fallback_cases(count: int) -> list[Case]:
+    objects = workloads.leaves(count)
+    text = traceable.dump(objects)
+
+    def reference_dump() -> list[str]:
+        return [base64.b64encode(cloudpickle.dumps(o)).decode() for o in objects]
+
+    encoded = reference_dump()
+
+    def reference_load() -> list[Any]:
+        return [cloudpickle.loads(base64.b64decode(s)) for s in encoded]
+
+    dumps = {"traceable": lambda: traceable.dump(objects), "cloudpickle+b64": reference_dump}
+    loads = {"traceable": lambda: traceable.load(text), "cloudpickle+b64": reference_load}
+    if nni is not None:
+        nni_text = _quiet(nni_dump)(objects)
+        dumps["nni 3.0"] = lambda: _quiet(nni_dump)(objects)
+        loads["nni 3.0"] = lambda: _quiet(nni_load)(nni_text)
+    return [
+        Case(f"{count} untraced objects (pickle fallback): dump", "cloudpickle+b64", dumps, [("traceable", 2.0)]),
+        Case(f"{count} untraced objects (pickle fallback): load", "cloudpickle+b64", loads, [("traceable", 2.0)]),
+    ]
+
+
+def _tracing_cases() -> list[Case]:
+    construct = {
+        "traced class": lambda: workloads.TracedSmall(a=1, b=2.0, c="x", d=None),
+        "untraced class": lambda: workloads.Small(a=1, b=2.0, c="x", d=None),
+    }
+    call = {
+        "traced function": lambda: workloads.traced_small_function(1, 2.0, "x"),
+        "untraced function": lambda: workloads.small_function(1, 2.0, "x"),
+    }
+    if nni is not None:
+        nni_small = _quiet(nni.trace)(workloads.Small)
+        construct["nni 3.0 traced"] = _quiet(lambda: nni_small(a=1, b=2.0, c="x", d=None))
+    return [
+        Case("construct a traced class (4 kwargs)", "untraced class", construct, [("traced class", 3.0)]),
+        Case("call a traced function (3 positional)", "untraced function", call, [("traced function", 3.0)]),
+    ]
+
+
+def check_round_trips() -> None:
+    """Every workload comes back equal, before anything is timed."""
+    import numpy as np
+
+    config = workloads.plain_config()
+    assert traceable.load(traceable.dump(config)) == config
+    message = workloads.trial_parameters()
+    assert traceable.load(traceable.dump(message)) == message
+    graph = workloads.traced_graph()
+    back = traceable.load(traceable.dump(graph))
+    assert back == graph
+    assert all(traceable.is_traceable(b) for b in back)
+    payload = workloads.numpy_payload()
+    loaded = traceable.load(traceable.dump(payload))
+    assert np.array_equal(loaded["weights"], payload["weights"])
+    assert loaded["weights"].dtype == payload["weights"].dtype
+    assert np.array_equal(loaded["ids"], payload["ids"])
+    assert {k: v for k, v in loaded.items() if k not in ("weights", "ids")} == {
+        k: v for k, v in payload.items() if k not in ("weights", "ids")
+    }
+    objects = workloads.leaves()
+    assert traceable.load(traceable.dump(objects)) == objects
+
+
+def memory_report() -> list[tuple[str, float, float, float]]:
+    """(what, traceable, anchor, limit) peak-memory ratios, measured with tracemalloc."""
+    rows = []
+
+    def peak(fn: Callable[[], Any]) -> int:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            fn()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    config = workloads.plain_config(scale=10)
+    text = json.dumps(config)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "payload.json")
+        ours = peak(lambda: traceable.dump(config, path))
+        with open(path, "w") as f:
+            reference = peak(lambda: json.dump(config, f))
+        rows.append(("dump(obj, fp) peak / len(text)", ours / len(text), reference / len(text), 2.2))
+        ours = peak(lambda: traceable.load(fp=path))
+        with open(path) as f:
+            reference = peak(lambda: json.load(f))
+        rows.append(("load(fp=...) peak / json.load peak", ours / reference, 1.0, 1.2))
+
+    gc.collect()
+    tracemalloc.start()
+    untraced = [workloads.Small(a=i, b=2.0, c="x", d=None) for i in range(10_000)]
+    size_untraced = tracemalloc.get_traced_memory()[0]
+    traced = [workloads.TracedSmall(a=i, b=2.0, c="x", d=None) for i in range(10_000)]
+    size_traced = tracemalloc.get_traced_memory()[0] - size_untraced
+    tracemalloc.stop()
+    del untraced, traced
+    rows.append(("memory of a traced instance / untraced", size_traced / size_untraced, 1.0, 2.0))
+    return rows
+
+
+def scaling_report(factors: list[int], rounds: int, budget: float) -> list[tuple[str, list[float]]]:
+    """Seconds per unit of payload at each scale factor: flat means linear."""
+    rows = []
+    for label, make in (("plain config", workloads.plain_config), ("traced graph", workloads.traced_graph)):
+        for op in ("dump", "load"):
+            per_unit = []
+            for factor in factors:
+                value = make(scale=factor)
+                text = traceable.dump(value)
+                fn = (lambda v=value: traceable.dump(v)) if op == "dump" else (lambda t=text: traceable.load(t))
+                case = Case("scaling", "traceable", {"traceable": fn})
+                measure(case, rounds, budget)
+                per_unit.append(case.results["traceable"] / factor)
+            rows.append((f"{label} {op} per unit", per_unit))
+    return rows
+
+
+def _format_time(seconds: float) -> str:
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:8.2f} ms"
+    return f"{seconds * 1e6:8.2f} µs"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="more rounds and the 100x scaling step")
+    options = parser.parse_args(argv)
+    rounds, budget = (15, 0.05) if options.full else (5, 0.02)
+    factors = [1, 10, 100] if options.full else [1, 10]
+
+    check_round_trips()
+    cases: list[Case] = []
+    cases += _dump_load_cases(
+        "plain config, 5,000 leaves",
+        workloads.plain_config(),
+        workloads.plain_config(),
+        1.3,
+        ("json", "orjson", "pickle"),
+    )
+    cases += _dump_load_cases(
+        "one trial-parameters message",
+        workloads.trial_parameters(),
+        workloads.trial_parameters(),
+        1.3,
+        ("json", "orjson"),
+    )
+    cases += _dump_load_cases(
+        "2,000 traced instances, 6 deep",
+        workloads.traced_graph(),
+        workloads.traced_graph(traced=False),
+        2.0,
+        ("pickle",),
+    )
+    cases += _dump_load_cases(
+        "numpy arrays and stdlib values", workloads.numpy_payload(), workloads.numpy_payload(), 10.0, ("pickle",)
+    )
+    cases += _pickle_fallback_cases(200)
+    cases += _tracing_cases()
+
+    out = io.StringIO()
+    failures = []
+    mode = "full" if options.full else "quick"
+    print(f"traceable {traceable.__version__}, Python {sys.version.split()[0]}, {mode} run")
+    print(f"{'case':<52} {'candidate':<18} {'median':>11} {'ratio':>8}  target")
+    for case in cases:
+        measure(case, rounds, budget)
+        anchor = case.results[case.anchor]
+        limits = dict(case.targets)
+        for name, seconds in sorted(case.results.items(), key=lambda item: item[1]):
+            ratio = seconds / anchor
+            target = ""
+            if name in limits:
+                ok = ratio <= limits[name]
+                target = f"<= {limits[name]:g}x {'ok' if ok else 'MISSED'}"
+                if not ok:
+                    failures.append(f"{case.name} / {name}: {ratio:.2f}x > {limits[name]:g}x")
+            print(f"{case.name:<52} {name:<18} {_format_time(seconds)} {ratio:7.2f}x  {target}", file=out)
+        print(file=out)
+    print(out.getvalue(), end="")
+
+    print(f"{'memory':<52} {'traceable':>10} {'anchor':>8}  target")
+    for what, ours, reference, limit in memory_report():
+        ok = ours <= limit * max(reference, 1.0) if "json.load" in what or "untraced" in what else ours <= limit
+        if not ok:
+            failures.append(f"memory: {what}: {ours:.2f} > {limit}")
+        print(f"{what:<52} {ours:10.2f} {reference:8.2f}  <= {limit:g} {'ok' if ok else 'MISSED'}")
+
+    print(f"\n{'scaling: time per unit of payload at ' + ', '.join(f'{f}x' for f in factors):<52}")
+    for label, per_unit in scaling_report(factors, max(3, rounds // 2), budget):
+        spread = max(per_unit) / min(per_unit)
+        ok = spread <= 1.5
+        if not ok:
+            failures.append(f"scaling: {label} varies {spread:.2f}x across sizes")
+        times = " ".join(_format_time(t) for t in per_unit)
+        print(f"{label:<52} {times}  spread {spread:.2f}x {'ok' if ok else 'MISSED'}")
+
+    if failures:
+        print("\nTargets missed:\n- " + "\n- ".join(failures))
+        return 1
+    print("\nAll targets met.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
