@@ -43,17 +43,11 @@ class Translatable:
         return value
 
 
-def _record_value(value: Any) -> Any:
-    # Generators are consumed by the call, so record (and pass) their items instead.
-    if isinstance(value, types.GeneratorType):
-        return list(value)
-    return value
-
-
 def call_value(value: Any) -> Any:
     """What the callee receives for a recorded ``value``."""
-    if type(value) in _PLAIN:
-        return value
+    copy_exact = _COPY.get(type(value))
+    if copy_exact is not None:  # the common containers, without the ABC checks below
+        return copy_exact(value)
     unwrap = getattr(type(value), "_unwrap_parameter", None)
     if unwrap is not None:
         value = unwrap(value)
@@ -62,6 +56,45 @@ def call_value(value: Any) -> Any:
     if isinstance(value, _MUTABLE):
         value = copy.copy(value)
     return value
+
+
+_COPY: dict[type, Callable[[Any], Any]] = {list: list.copy, dict: dict.copy, set: set.copy}
+NO_ARGS: tuple[()] = ()  # recorded for calls without positional arguments; read as []
+
+
+def split_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Expand generators in ``kwargs`` (a dict of our own) in place; return the callee's kwargs.
+
+    When every value is a plain immutable, ``kwargs`` itself is returned: unpacking it
+    into the call copies it, so the callee cannot change it.
+    """
+    call: dict[str, Any] | None = None
+    for key, value in kwargs.items():
+        kind = type(value)
+        if kind in _PLAIN:
+            continue
+        if call is None:
+            call = dict(kwargs)
+        if kind is types.GeneratorType:
+            items = kwargs[key] = list(value)  # consumed by the call: record the items
+            call[key] = items.copy()
+        else:
+            call[key] = call_value(value)
+    return kwargs if call is None else call
+
+
+def split_args(args: list[Any]) -> list[Any]:
+    """Like :func:`split_kwargs`, for positional arguments (a list of our own)."""
+    call = list(args)
+    for index, value in enumerate(args):
+        if type(value) in _PLAIN:
+            continue
+        if type(value) is types.GeneratorType:
+            items = args[index] = list(value)
+            call[index] = items.copy()
+        else:
+            call[index] = call_value(value)
+    return call
 
 
 class Binder:
@@ -92,7 +125,10 @@ class Binder:
         return n_positional_only, tuple(names)
 
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any], kw_only: bool) -> tuple[list[Any], dict[str, Any]]:
-        """Return the ``(args, kwargs)`` to record for a call."""
+        """Return the ``(args, kwargs)`` to record for a call with positional arguments.
+
+        Both are new containers; ``kwargs`` may be the one given (a call's own dict).
+        """
         if args and kw_only:
             plan = self._plan
             if plan is None:
@@ -104,9 +140,7 @@ class Binder:
             ):
                 named = dict(zip(names, args[n_positional_only:], strict=False))
                 named.update(kwargs)
-                return [_record_value(a) for a in args[:n_positional_only]], {
-                    k: _record_value(v) for k, v in named.items()
-                }
-        # Nothing to name (no positional args, all positional-only, a *args reached, or a
-        # call that Python itself will reject): record the call as it was made.
-        return [_record_value(a) for a in args], {k: _record_value(v) for k, v in kwargs.items()}
+                return list(args[:n_positional_only]), named
+        # Nothing to name (all positional-only, a *args reached, or a call that Python
+        # itself will reject): record the call as it was made.
+        return list(args), kwargs

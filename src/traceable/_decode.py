@@ -1,9 +1,10 @@
 """Decoding: JSON text to objects, rebuilding every marker object.
 
-The standard library's C parser reads the text. Text in which no key can be a
-marker (no ``"__`` and no escaped underscore) is returned as parsed; otherwise one
-walk over the parsed tree rebuilds marker objects bottom-up, as NNI 3.0 does,
-keeping the JSON path for errors.
+The standard library's C parser reads the text. Text in which no key can be a marker
+(no ``"__`` and no escaped underscore) is returned as parsed. Otherwise the parser calls
+a hook for each JSON object as it closes, so marker objects are rebuilt bottom-up, as
+in NNI 3.0, without a second pass over the data. The hook knows no paths: when a marker
+fails, a side-effect-free re-parse finds where it is, by its rank among marker objects.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import re
 import sys
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from traceable import _wire
@@ -25,6 +26,8 @@ from traceable.exceptions import DecodeError
 
 # One alternation, so that a "#" or "//" inside a string is part of the string match.
 _COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|(?:#|//)[^\n]*')
+_PLAIN_DECODER = json.JSONDecoder()
+_ORDERED_DECODER = json.JSONDecoder(object_pairs_hook=OrderedDict)
 
 
 def strip_comments(text: str) -> str:
@@ -36,19 +39,13 @@ def _may_have_markers(text: str) -> bool:
     return '"__' in text or "\\u005f" in text or "\\u005F" in text
 
 
-def parse(text: str, *, preserve_order: bool = False, ignore_comments: bool = True) -> Any:
-    """Parse JSON text (with comments, if allowed) into plain dicts and lists.
-
-    Raises:
-        DecodeError: the text is not JSON.
-    """
-    hook = OrderedDict if preserve_order else None
+def _parse_with(decoder: json.JSONDecoder, text: str, ignore_comments: bool) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=hook)
+        return decoder.decode(text)
     except json.JSONDecodeError as err:
         if ignore_comments and ("#" in text or "//" in text):
             try:
-                return json.loads(strip_comments(text), object_pairs_hook=hook)
+                return decoder.decode(strip_comments(text))
             except json.JSONDecodeError:
                 pass
         raise DecodeError(f"the payload is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from err
@@ -59,89 +56,116 @@ def parse(text: str, *, preserve_order: bool = False, ignore_comments: bool = Tr
 
 
 def loads(text: str, *, preserve_order: bool = False, ignore_comments: bool = True) -> Any:
-    """Parse JSON text and rebuild every marker object in it."""
-    tree = parse(text, preserve_order=preserve_order, ignore_comments=ignore_comments)
+    """Parse JSON text and rebuild every marker object in it.
+
+    Raises:
+        DecodeError: the text is not JSON, or a marker object cannot be rebuilt.
+    """
     if not _may_have_markers(text):
-        return tree
+        return _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
+    state = _Decoder()
+    if preserve_order:
+        decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: state.hook(OrderedDict(pairs)))
+    else:
+        decoder = json.JSONDecoder(object_hook=state.hook)
     try:
-        return _Decoder().decode(tree)
-    except RecursionError as err:
-        raise DecodeError(
-            f"the payload nests deeper than Python's recursion limit ({sys.getrecursionlimit()})"
-        ) from err
+        return _parse_with(decoder, text, ignore_comments)
+    except _Failure as failure:
+        tree = _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
+        path = _path_of_marker(tree, failure.rank)
+        reason = (
+            str(failure.error)
+            if isinstance(failure.error, DecodeError)
+            else (f"{type(failure.error).__name__}: {failure.error}")
+        )
+        raise DecodeError(f"cannot decode the {failure.marker} object at {path}: {reason}", path) from failure.error
 
 
-class _Located(DecodeError):
-    # A DecodeError that already names its path: passed through by outer markers.
-    pass
+class _Failure(Exception):
+    # A marker handler failed: carries the marker object's rank in closing order.
+    def __init__(self, rank: int, marker: str, error: Exception) -> None:
+        super().__init__(str(error))
+        self.rank = rank
+        self.marker = marker
+        self.error = error
 
 
 class _Decoder:
+    """The per-payload state of the parser's hook."""
+
     def __init__(self) -> None:
-        self.keys: list[str | int] = []
-        self.symbols: dict[str, Any] = {}  # bytes: symbols, unpickled once per payload
+        self.rank = 0  # marker objects closed so far
+        self.symbols: dict[Any, Any] = {}  # name -> symbol: each imported or unpickled once
+        self.callables: dict[Any, Any] = {}  # name -> its traced version, for __symbol__
 
-    def decode(self, obj: Any) -> Any:
-        if isinstance(obj, dict):
-            if _MARKERS.isdisjoint(obj):
-                for key, value in obj.items():
-                    if isinstance(value, (dict, list)):
-                        obj[key] = self.child(value, key)
-                return obj
-            return self._marker(obj)
-        if isinstance(obj, list):
-            for i, value in enumerate(obj):
-                if isinstance(value, (dict, list)):
-                    obj[i] = self.child(value, i)
-        return obj
-
-    def child(self, value: Any, key: str | int) -> Any:
-        """Decode ``value``, found under ``key`` of the object being decoded."""
-        self.keys.append(key)
+    def hook(self, obj: dict[str, Any]) -> Any:
+        if _MARKERS.isdisjoint(obj):
+            return obj
+        self.rank += 1
+        for marker in obj:
+            if marker in _MARKERS:
+                break
         try:
-            return self.decode(value)
-        finally:
-            self.keys.pop()
-
-    def _marker(self, obj: dict[str, Any]) -> Any:
-        marker = next(key for key in obj if key in _MARKERS)
-        handler = _HANDLERS[marker]
-        try:
-            return handler(obj, self)
-        except _Located:
-            raise
+            return _HANDLERS[marker](obj, self)
         except Exception as err:
-            path = format_path(self.keys)
-            reason = str(err) if isinstance(err, DecodeError) else f"{type(err).__name__}: {err}"
-            raise _Located(f"cannot decode the {marker} object at {path}: {reason}", path) from err
-
-    def fields(self, obj: dict[str, Any], *skip: str) -> dict[str, Any]:
-        """The decoded values of ``obj``, except the keys ``skip``."""
-        return {k: (self.child(v, k) if isinstance(v, (dict, list)) else v) for k, v in obj.items() if k not in skip}
+            raise _Failure(self.rank, marker, err) from err
 
     def symbol(self, name: Any) -> Any:
-        if isinstance(name, str) and name.startswith(_wire.BYTES_PREFIX):
-            if name not in self.symbols:
-                self.symbols[name] = import_symbol(name)
+        try:
             return self.symbols[name]
-        return import_symbol(name)
+        except (KeyError, TypeError):  # TypeError: an unhashable name, refused below
+            symbol = self.symbols[name] = import_symbol(name)
+            return symbol
+
+    def traced(self, name: Any) -> Any:
+        """The traced version of the symbol named ``name``, to call."""
+        try:
+            return self.callables[name]
+        except (KeyError, TypeError):
+            symbol = self.symbol(name)
+            if not callable(symbol):
+                raise DecodeError(f"{symbol!r} is not a class or function") from None
+            traced = self.callables[name] = retrace(symbol)
+            return traced
+
+
+def _path_of_marker(tree: Any, rank: int) -> str:
+    """The path of the ``rank``-th marker object of ``tree`` in closing (post-)order."""
+    count = 0
+    for keys, obj in _post_order(tree, []):
+        if isinstance(obj, dict) and not _MARKERS.isdisjoint(obj):
+            count += 1
+            if count == rank:
+                return format_path(keys)
+    return "$"
+
+
+def _post_order(obj: Any, keys: list[str | int]) -> Iterator[tuple[list[str | int], Any]]:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _post_order(value, [*keys, key])
+    elif isinstance(obj, list):
+        for index, value in enumerate(obj):
+            yield from _post_order(value, [*keys, index])
+    yield keys, obj
 
 
 def _decode_traced(obj: dict[str, Any], decoder: _Decoder) -> Any:
-    symbol = decoder.symbol(obj[_wire.SYMBOL])
-    args = decoder.child(obj.get(_wire.ARGS, []), _wire.ARGS)
-    kwargs = decoder.child(obj.get(_wire.KWARGS, {}), _wire.KWARGS)
-    if not isinstance(args, list):
+    traced = decoder.traced(obj[_wire.SYMBOL])
+    args = obj.get(_wire.ARGS, ())
+    kwargs = obj.get(_wire.KWARGS, _NO_KWARGS)
+    if type(args) is not list and args != ():
         raise DecodeError(f"{_wire.ARGS} must be a list, not {type(args).__name__}")
-    if not isinstance(kwargs, dict):
+    if type(kwargs) is not dict and not isinstance(kwargs, dict):
         raise DecodeError(f"{_wire.KWARGS} must be an object, not {type(kwargs).__name__}")
-    if not callable(symbol):
-        raise DecodeError(f"{symbol!r} is not a class or function")
     try:
-        return retrace(symbol)(*args, **kwargs)
+        return traced(*args, **kwargs)
     except Exception as err:
-        name = getattr(symbol, "__qualname__", repr(symbol))
+        name = getattr(traced, "__qualname__", repr(traced))
         raise DecodeError(f"calling {name} with the recorded arguments raised {type(err).__name__}: {err}") from err
+
+
+_NO_KWARGS: dict[str, Any] = {}
 
 
 def _decode_type(obj: dict[str, Any], decoder: _Decoder) -> Any:
@@ -153,7 +177,7 @@ def _decode_custom(obj: dict[str, Any], decoder: _Decoder) -> Any:
     load = getattr(cls, "_load", None)
     if load is None:
         raise DecodeError(f"{cls!r} has no _load() to rebuild it from its fields")
-    return load(**decoder.fields(obj, _wire.INSTANCE_TYPE))
+    return load(**{k: v for k, v in obj.items() if k != _wire.INSTANCE_TYPE})
 
 
 def _decode_pickled(obj: dict[str, Any], decoder: _Decoder) -> Any:
@@ -167,24 +191,24 @@ def _decode_enum(obj: dict[str, Any], decoder: _Decoder) -> Any:
 def _decode_ndarray(obj: dict[str, Any], decoder: _Decoder) -> Any:
     from traceable._codecs import numpy as codec
 
-    return codec.decode_ndarray(obj, lambda data: decoder.child(data, _wire.NDARRAY))
+    return codec.decode_ndarray(obj)
 
 
 def _decode_dataframe(obj: dict[str, Any], decoder: _Decoder) -> Any:
     from traceable._codecs import pandas as codec
 
-    return codec.decode_dataframe(decoder.fields(obj))
+    return codec.decode_dataframe(obj)
 
 
 def _decode_series(obj: dict[str, Any], decoder: _Decoder) -> Any:
     from traceable._codecs import pandas as codec
 
-    return codec.decode_series(decoder.fields(obj))
+    return codec.decode_series(obj)
 
 
 def _plain(decode: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any], _Decoder], Any]:
     def handler(obj: dict[str, Any], decoder: _Decoder) -> Any:
-        return decode(decoder.fields(obj))
+        return decode(obj)
 
     return handler
 

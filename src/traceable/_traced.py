@@ -80,7 +80,7 @@ class TraceRecord(Traceable):
 
     __slots__ = ("args", "kwargs", "symbol")
 
-    def __init__(self, symbol: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
+    def __init__(self, symbol: Any, args: list[Any] | tuple[()], kwargs: dict[str, Any]) -> None:
         self.symbol = symbol
         self.args = args
         self.kwargs = kwargs
@@ -95,6 +95,8 @@ class TraceRecord(Traceable):
 
     @property
     def trace_args(self) -> list[Any]:
+        if type(self.args) is not list:  # NO_ARGS, shared by calls without positional arguments
+            self.args = list(self.args)
         return self.args
 
     @trace_args.setter
@@ -120,7 +122,7 @@ class TraceRecord(Traceable):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TraceRecord):
             return NotImplemented
-        return (self.symbol, self.args, self.kwargs) == (other.symbol, other.args, other.kwargs)
+        return (self.symbol, list(self.args), self.kwargs) == (other.symbol, list(other.args), other.kwargs)
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
@@ -149,7 +151,7 @@ class Traced(Traceable):
 
     @property
     def trace_args(self) -> list[Any]:
-        return self._traceable_record.args
+        return self._traceable_record.trace_args
 
     @trace_args.setter
     def trace_args(self, args: list[Any]) -> None:

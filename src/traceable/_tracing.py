@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from traceable._arguments import Binder, call_value
+from traceable._arguments import NO_ARGS, Binder, split_args, split_kwargs
 from traceable._symbols import is_function, is_importable
 from traceable._traced import REBUILD, Traced, TraceRecord, attach, copy_identity, set_record
 from traceable.exceptions import TraceError
@@ -166,11 +166,16 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
         if type(self) is not wrapper and not inheritable:
             base_init(self, *args, **kwargs)  # an undecorated subclass: not traced
             return
-        rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only)
-        base_init(self, *[call_value(a) for a in rec_args], **{k: call_value(v) for k, v in rec_kwargs.items()})
         if symbol is None:
             symbol = _symbol_of(wrapper, base)
-        set_record(self, TraceRecord(symbol, rec_args, rec_kwargs))
+        if args:
+            rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only)
+            call_kwargs = split_kwargs(rec_kwargs)
+            base_init(self, *split_args(rec_args), **call_kwargs)
+            set_record(self, TraceRecord(symbol, rec_args, rec_kwargs))
+        else:  # the common case, kept short: keyword arguments only
+            base_init(self, **split_kwargs(kwargs))
+            set_record(self, TraceRecord(symbol, NO_ARGS, kwargs))
 
     def _guard_init(self: Any, *args: Any, **kwargs: Any) -> None:
         # Reached only by ``super(Name, self).__init__()`` inside the original class,
@@ -221,8 +226,9 @@ def _trace_function(func: Callable[..., Any], kw_only: bool) -> Callable[..., An
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only)
-        result = func(*[call_value(a) for a in rec_args], **{k: call_value(v) for k, v in rec_kwargs.items()})
+        rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only) if args else (NO_ARGS, kwargs)
+        call_kwargs = split_kwargs(rec_kwargs)
+        result = func(*split_args(rec_args), **call_kwargs) if rec_args else func(**call_kwargs)
         return attach(result, TraceRecord(_symbol_of(wrapper, func), rec_args, rec_kwargs), func)
 
     wrapper.__trace_original__ = func  # type: ignore[attr-defined]

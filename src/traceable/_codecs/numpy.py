@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import gzip
 import sys
-from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -28,7 +27,7 @@ def encode_scalar(obj: np.generic) -> Any:
     return obj.item()
 
 
-def decode_ndarray(d: dict[str, Any], decode_items: Callable[[Any], Any]) -> Any:
+def decode_ndarray(d: dict[str, Any]) -> Any:
     data = d[_wire.NDARRAY]
     shape = d.get("shape")
     if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
@@ -37,8 +36,6 @@ def decode_ndarray(d: dict[str, Any], decode_items: Callable[[Any], Any]) -> Any
     order: Literal["C", "F"] | None = None if "Corder" not in d else ("C" if d["Corder"] else "F")
     if isinstance(data, str):
         return _from_base64(data, dtype, tuple(shape), d.get("endian"))
-    if dtype.kind not in "biufSU":  # complex, object, datetime: items may be markers
-        data = decode_items(data)
     if dtype.kind == "O":
         arr = np.empty(len(data), dtype=object) if len(shape) == 1 else None
         if arr is not None:
