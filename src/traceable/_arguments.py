@@ -16,8 +16,8 @@ import warnings
 from collections.abc import Callable, MutableMapping, MutableSequence, MutableSet
 from typing import Any
 
-# Values passed to the callee unchanged: immutable and common.
-_PLAIN = frozenset({int, float, str, bool, type(None), tuple, bytes, complex, frozenset})
+# Values passed to the callee as they are: immutable and common.
+PLAIN = frozenset({int, float, str, bool, type(None), tuple, bytes, complex, frozenset})
 _MUTABLE = (MutableMapping, MutableSequence, MutableSet)
 
 
@@ -68,10 +68,12 @@ def split_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     When every value is a plain immutable, ``kwargs`` itself is returned: unpacking it
     into the call copies it, so the callee cannot change it.
     """
+    if PLAIN.issuperset(map(type, kwargs.values())):
+        return kwargs
     call: dict[str, Any] | None = None
     for key, value in kwargs.items():
         kind = type(value)
-        if kind in _PLAIN:
+        if kind in PLAIN:
             continue
         if call is None:
             call = dict(kwargs)
@@ -87,7 +89,7 @@ def split_args(args: list[Any]) -> list[Any]:
     """Like :func:`split_kwargs`, for positional arguments (a list of our own)."""
     call = list(args)
     for index, value in enumerate(args):
-        if type(value) in _PLAIN:
+        if type(value) in PLAIN:
             continue
         if type(value) is types.GeneratorType:
             items = args[index] = list(value)
@@ -108,6 +110,10 @@ class Binder:
         self._plan: tuple[int, tuple[str, ...]] | None = None
 
     def _make_plan(self) -> tuple[int, tuple[str, ...]]:
+        self._plan = self._compute_plan()
+        return self._plan
+
+    def _compute_plan(self) -> tuple[int, tuple[str, ...]]:
         try:
             params = list(inspect.signature(self._func).parameters.values())
         except (TypeError, ValueError):  # some C callables have no signature: keep positional
@@ -129,18 +135,22 @@ class Binder:
 
         Both are new containers; ``kwargs`` may be the one given (a call's own dict).
         """
-        if args and kw_only:
-            plan = self._plan
-            if plan is None:
-                plan = self._plan = self._make_plan()
+        if kw_only:
+            plan = self._plan or self._make_plan()
             n_positional_only, names = plan
-            n = len(args)
-            if n_positional_only < n <= n_positional_only + len(names) and (
-                not kwargs or kwargs.keys().isdisjoint(names[: n - n_positional_only])
-            ):
-                named = dict(zip(names, args[n_positional_only:], strict=False))
-                named.update(kwargs)
-                return list(args[:n_positional_only]), named
+            if n_positional_only < len(args) <= n_positional_only + len(names):
+                # zip stops at the shorter: the names of the arguments given.
+                if n_positional_only:
+                    named = dict(zip(names, args[n_positional_only:]))  # noqa: B905
+                    positional: list[Any] = list(args[:n_positional_only])
+                else:
+                    named = dict(zip(names, args))  # noqa: B905
+                    positional = []
+                if not kwargs:
+                    return positional, named
+                if kwargs.keys().isdisjoint(named):
+                    named.update(kwargs)
+                    return positional, named
         # Nothing to name (all positional-only, a *args reached, or a call that Python
         # itself will reject): record the call as it was made.
         return list(args), kwargs

@@ -21,7 +21,7 @@ from traceable import _wire
 from traceable._codecs import stdlib
 from traceable._pickle import pickle_b64
 from traceable._symbols import is_function, symbol_name
-from traceable._traced import Traced, TraceRecord, get_record, is_traceable
+from traceable._traced import Traced, TraceRecord, is_traceable, record_parts
 from traceable.exceptions import EncodeError, PayloadTooLarge
 
 _JSON_KEYWORDS = frozenset({"skipkeys", "ensure_ascii", "check_circular", "sort_keys", "indent", "separators"})
@@ -150,9 +150,9 @@ class Encoder:
         return self._convert_untraced
 
     def _convert_traced(self, obj: Any) -> Any:
-        record = get_record(obj)
-        if record is not None:
-            symbol, args, kwargs = record.symbol, record.args, record.kwargs
+        parts = record_parts(obj)
+        if parts is not None:
+            symbol, args, kwargs = parts
         elif is_traceable(obj):  # implemented elsewhere (NNI...)
             symbol, args, kwargs = obj.trace_symbol, obj.trace_args, obj.trace_kwargs
         else:  # an undecorated subclass of a traced class
@@ -214,12 +214,10 @@ class Encoder:
             yield from enumerate(obj)
         elif not isinstance(obj, (str, int, float, type(None))):
             try:  # expand what expands cheaply and without side effects
-                record = get_record(obj) if self.use_trace else None
-                if record is not None:
-                    yield from (
-                        [(_wire.ARGS, record.args)] * bool(record.args)
-                        + [(_wire.KWARGS, record.kwargs)] * bool(record.kwargs)
-                    )
+                parts = record_parts(obj) if self.use_trace else None
+                if parts is not None:
+                    _, args, kwargs = parts
+                    yield from [(_wire.ARGS, args)] * bool(args) + [(_wire.KWARGS, kwargs)] * bool(kwargs)
                 elif hasattr(obj, "_dump") and hasattr(obj, "_load"):
                     yield from obj._dump().items()
             except Exception:
@@ -258,7 +256,7 @@ class Encoder:
         def visit(obj: Any, keys: tuple[str | int, ...], ancestors: set[int]) -> str | None:
             if id(obj) in ancestors:
                 return format_path(keys)
-            if not isinstance(obj, (dict, list, tuple)) and get_record(obj) is None:
+            if not isinstance(obj, (dict, list, tuple)) and record_parts(obj) is None:
                 return None
             ancestors.add(id(obj))
             for key, child in self._children(obj):

@@ -25,7 +25,17 @@ from typing import Any
 from traceable._symbols import is_function, is_importable
 from traceable.exceptions import TraceError
 
-__all__ = ["TraceRecord", "Traceable", "Traced", "attach", "copy_identity", "get_record", "is_traceable", "set_record"]
+__all__ = [
+    "TraceRecord",
+    "Traceable",
+    "Traced",
+    "attach",
+    "copy_identity",
+    "get_record",
+    "is_traceable",
+    "record_parts",
+    "set_record",
+]
 
 REBUILD = "__trace_rebuild__"  # (factory, args) that re-creates a traced class not importable by name
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python, whose instances can change class
@@ -137,36 +147,38 @@ class TraceRecord(Traceable):
 
 class Traced(Traceable):
     # Behaviour shared by every traced class; the record is ``_traceable_record``, a
-    # slot on traced classes and a side-table property on traced result classes.
+    # slot on traced classes and a side-table property on traced result classes. A
+    # new instance gets a plain (symbol, args, kwargs) tuple, which is cheaper to make;
+    # it becomes a TraceRecord when first read through the Traceable interface.
     __slots__ = ()
-    _traceable_record: TraceRecord
+    _traceable_record: TraceRecord | tuple[Any, Any, Any]
 
     @property
     def trace_symbol(self) -> Any:
-        return self._traceable_record.symbol
+        return _record(self).symbol
 
     @trace_symbol.setter
     def trace_symbol(self, symbol: Any) -> None:
-        self._traceable_record.symbol = symbol
+        _record(self).symbol = symbol
 
     @property
     def trace_args(self) -> list[Any]:
-        return self._traceable_record.trace_args
+        return _record(self).trace_args
 
     @trace_args.setter
     def trace_args(self, args: list[Any]) -> None:
-        self._traceable_record.args = args
+        _record(self).args = args
 
     @property
     def trace_kwargs(self) -> dict[str, Any]:
-        return self._traceable_record.kwargs
+        return _record(self).kwargs
 
     @trace_kwargs.setter
     def trace_kwargs(self, kwargs: dict[str, Any]) -> None:
-        self._traceable_record.kwargs = kwargs
+        _record(self).kwargs = kwargs
 
     def trace_copy(self) -> TraceRecord:
-        return self._traceable_record.trace_copy()
+        return _record(self).trace_copy()
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs:  # not ours: the traced class's own get(), such as dict.get(key)
@@ -187,10 +199,18 @@ class Traced(Traceable):
         if rebuild is not None:
             func = _ThisClass if func is cls else func
             args = tuple(_ThisClass if arg is cls else arg for arg in args)
-        record = get_record(self)
+        record = getattr(self, "_traceable_record", None)
         if record is None and rebuild is None:
             return (func, args, *rest)
         return (_restore, (record, rebuild, func, args), *rest)
+
+
+def _record(obj: Traced) -> TraceRecord:
+    record = obj._traceable_record
+    if type(record) is tuple:
+        record = TraceRecord(*record)
+        set_record(obj, record)
+    return record  # type: ignore[return-value]  # a tuple was replaced just above
 
 
 def _inherited(obj: Any, name: str) -> Any:
@@ -209,7 +229,7 @@ class _ThisClass:
 
 
 def _restore(
-    record: TraceRecord | None,
+    record: TraceRecord | tuple[Any, Any, Any] | None,
     rebuild: tuple[Callable[..., type], tuple[Any, ...]] | None,
     func: Callable[..., Any],
     args: tuple[Any, ...],
@@ -227,11 +247,24 @@ def get_record(obj: Any) -> TraceRecord | None:
     """The record of a traced object, or None when ``obj`` is not one traceable made."""
     if isinstance(obj, Traced):
         try:
-            return obj._traceable_record
+            return _record(obj)
         except AttributeError:  # an instance of an undecorated subclass
             return None
     if isinstance(obj, TraceRecord):
         return obj
+    return None
+
+
+def record_parts(obj: Any) -> tuple[Any, Any, Any] | None:
+    """``(symbol, args, kwargs)`` of a traced object, or None: :func:`get_record` for readers
+    that change nothing, such as the encoder."""
+    if isinstance(obj, Traced):
+        record = getattr(obj, "_traceable_record", None)
+        if record is None:
+            return None
+        return record if type(record) is tuple else (record.symbol, record.args, record.kwargs)
+    if isinstance(obj, TraceRecord):
+        return obj.symbol, obj.args, obj.kwargs
     return None
 
 
@@ -265,24 +298,24 @@ def copy_identity(original: Any) -> dict[str, Any]:
     return namespace
 
 
-def set_record(obj: Any, record: TraceRecord) -> None:
+def set_record(obj: Any, record: TraceRecord | tuple[Any, Any, Any]) -> None:
     # Bypass the class's own __setattr__ (nn.Module's, frozen dataclasses'): the record
     # is ours, not an attribute of the object.
     object.__setattr__(obj, "_traceable_record", record)
 
 
 # Records of objects moved to a traced result class: id -> (weak reference, record).
-_SIDE_RECORDS: dict[int, tuple[weakref.ref[Any], TraceRecord]] = {}
+_SIDE_RECORDS: dict[int, tuple[weakref.ref[Any], TraceRecord | tuple[Any, Any, Any]]] = {}
 
 
-def _side_get(obj: Any) -> TraceRecord:
+def _side_get(obj: Any) -> TraceRecord | tuple[Any, Any, Any]:
     entry = _SIDE_RECORDS.get(id(obj))
     if entry is None or entry[0]() is not obj:
         raise AttributeError("_traceable_record")
     return entry[1]
 
 
-def _side_set(obj: Any, record: TraceRecord) -> None:
+def _side_set(obj: Any, record: TraceRecord | tuple[Any, Any, Any]) -> None:
     key = id(obj)
 
     def forget(_: object) -> None:
@@ -292,7 +325,10 @@ def _side_set(obj: Any, record: TraceRecord) -> None:
 
 
 _TRACED_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get", "__reduce_ex__")
-_RESULT_CLASSES: weakref.WeakKeyDictionary[type, type] = weakref.WeakKeyDictionary()
+# Strong references: these are classes of objects that traced functions returned, few
+# and long-lived; a plain dict keeps the lookup on every traced call cheap.
+_RESULT_CLASSES: dict[type, type] = {}
+_MOVABLE: dict[type, type] = {}  # the subset whose instances were moved to them once already
 
 
 def _result_class(cls: type) -> type:
@@ -319,14 +355,19 @@ def _result_class(cls: type) -> type:
     return result_cls
 
 
-def attach(result: Any, record: TraceRecord, func: Any = None) -> Any:
+def attach(result: Any, record: TraceRecord | tuple[Any, Any, Any], func: Any = None) -> Any:
     """Give ``result`` the record ``record``; return the traced object (maybe a new one)."""
     if result is None:
-        return record
+        return record if isinstance(record, TraceRecord) else TraceRecord(*record)
     if isinstance(result, Traced):
         set_record(result, record)
         return result
     cls = type(result)
+    movable = _MOVABLE.get(cls)
+    if movable is not None:  # a class seen before: the checks below passed for it
+        _side_set(result, record)
+        result.__class__ = movable
+        return result
     what = getattr(func, "__qualname__", "a traced function")
     if isinstance(result, (type, types.ModuleType, io.IOBase)) or is_function(result):
         raise TraceError(
@@ -337,7 +378,7 @@ def attach(result: Any, record: TraceRecord, func: Any = None) -> Any:
         try:
             _side_set(result, record)  # first, as it fails for objects without weak references
             try:
-                result.__class__ = _result_class(cls)
+                result.__class__ = _MOVABLE[cls] = _result_class(cls)
             except TypeError:
                 _SIDE_RECORDS.pop(id(result), None)
                 raise

@@ -13,9 +13,9 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from traceable._arguments import NO_ARGS, Binder, split_args, split_kwargs
+from traceable._arguments import NO_ARGS, PLAIN, Binder, split_args, split_kwargs
 from traceable._symbols import is_function, is_importable
-from traceable._traced import REBUILD, Traced, TraceRecord, attach, copy_identity, set_record
+from traceable._traced import REBUILD, Traced, attach, copy_identity, set_record
 from traceable.exceptions import TraceError
 
 __all__ = ["is_wrapped_with_trace", "retrace", "trace"]
@@ -160,6 +160,7 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
     base_init = original_init if original_init is not object.__init__ else _init_nothing
 
     symbol = None  # decided at the first instance, once the decorated name is bound
+    store = set_record  # the record slot's own setter, once the class exists
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         nonlocal symbol
@@ -172,10 +173,10 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
             rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only)
             call_kwargs = split_kwargs(rec_kwargs)
             base_init(self, *split_args(rec_args), **call_kwargs)
-            set_record(self, TraceRecord(symbol, rec_args, rec_kwargs))
-        else:  # the common case, kept short: keyword arguments only
-            base_init(self, **split_kwargs(kwargs))
-            set_record(self, TraceRecord(symbol, NO_ARGS, kwargs))
+            store(self, (symbol, rec_args, rec_kwargs))
+        else:  # the common case, kept short: keyword arguments, plain values
+            base_init(self, **(kwargs if PLAIN.issuperset(map(type, kwargs.values())) else split_kwargs(kwargs)))
+            store(self, (symbol, NO_ARGS, kwargs))
 
     def _guard_init(self: Any, *args: Any, **kwargs: Any) -> None:
         # Reached only by ``super(Name, self).__init__()`` inside the original class,
@@ -208,6 +209,9 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
         )
     except TypeError as err:
         raise TraceError(f"cannot trace class {base.__qualname__}: subclassing it failed: {err}") from err
+    slot = wrapper.__dict__.get("_traceable_record")
+    if slot is not None:
+        store = slot.__set__
     return wrapper
 
 
@@ -223,13 +227,17 @@ def _traced_class(base: type, kw_only: bool, inheritable: bool) -> type:
 
 def _trace_function(func: Callable[..., Any], kw_only: bool) -> Callable[..., Any]:
     binder = Binder(func, skip_self=False)
+    symbol = None  # decided at the first call, once the decorated name is bound
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal symbol
+        if symbol is None:
+            symbol = _symbol_of(wrapper, func)
         rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only) if args else (NO_ARGS, kwargs)
         call_kwargs = split_kwargs(rec_kwargs)
         result = func(*split_args(rec_args), **call_kwargs) if rec_args else func(**call_kwargs)
-        return attach(result, TraceRecord(_symbol_of(wrapper, func), rec_args, rec_kwargs), func)
+        return attach(result, (symbol, rec_args, rec_kwargs), func)
 
     wrapper.__trace_original__ = func  # type: ignore[attr-defined]
     setattr(wrapper, _OPTIONS, (kw_only, False))
