@@ -95,11 +95,28 @@ def _quiet(fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _dump_load_cases(name: str, value: Any, reference: Any, targets: float, refs: tuple[str, ...]) -> list[Case]:
-    """A dump case and a load case for ``value``; ``reference`` is what pickle gets."""
-    text = traceable.dump(value)
-    dumps: dict[str, Callable[[], Any]] = {"traceable": lambda: traceable.dump(value)}
+def _dump_load_cases(
+    name: str,
+    value: Any,
+    reference: Any,
+    targets: float,
+    refs: tuple[str, ...],
+    *,
+    floor: bool = False,
+    **options: Any,
+) -> list[Case]:
+    """A dump case and a load case for ``value``; ``reference`` is what pickle gets.
+
+    With ``floor``, "json floor" times the standard library alone on the same text (as
+    plain dicts and lists): what any encoder of this text costs at least.
+    """
+    text = traceable.dump(value, **options)
+    dumps: dict[str, Callable[[], Any]] = {"traceable": lambda: traceable.dump(value, **options)}
     loads: dict[str, Callable[[], Any]] = {"traceable": lambda: traceable.load(text)}
+    if floor:
+        plain = json.loads(text)
+        dumps["json floor"] = lambda: json.dumps(plain)
+        loads["json floor"] = lambda: json.loads(text)
     if nni is not None:
         nni_text = _quiet(nni_dump)(value)
         dumps["nni 3.0"] = lambda: _quiet(nni_dump)(value)
@@ -121,6 +138,19 @@ def _dump_load_cases(name: str, value: Any, reference: Any, targets: float, refs
         Case(f"{name}: dump", anchor, dumps, [("traceable", targets)]),
         Case(f"{name}: load", anchor, loads, [("traceable", targets)]),
     ]
+
+
+def _base64_floor_case() -> Case:
+    """What base64 alone costs on the arrays of the numpy workload, against pickle."""
+    arrays = workloads.numpy_payload(arrays_only=True)
+    return Case(
+        "base64 of the same arrays (compact floor)",
+        "pickle",
+        {
+            "pickle": lambda: pickle.dumps(arrays, protocol=pickle.HIGHEST_PROTOCOL),
+            "base64 only": lambda: [base64.b64encode(a.data) for a in arrays.values()],
+        },
+    )
 
 
 def _pickle_fallback_cases(count: int) -> list[Case]:
@@ -279,10 +309,26 @@ def main(argv: list[str] | None = None) -> int:
         workloads.traced_graph(traced=False),
         2.0,
         ("pickle",),
+        floor=True,
     )
     cases += _dump_load_cases(
-        "numpy arrays and stdlib values", workloads.numpy_payload(), workloads.numpy_payload(), 10.0, ("pickle",)
+        "numpy arrays and stdlib values",
+        workloads.numpy_payload(),
+        workloads.numpy_payload(),
+        10.0,
+        ("pickle",),
+        floor=True,
     )
+    cases += _dump_load_cases(
+        "numpy and stdlib values, compact_arrays=True",
+        workloads.numpy_payload(),
+        workloads.numpy_payload(),
+        3.0,
+        ("pickle",),
+        floor=True,
+        compact_arrays=True,
+    )
+    cases.append(_base64_floor_case())
     cases += _pickle_fallback_cases(200)
     cases += _tracing_cases()
 

@@ -120,14 +120,19 @@ def traced_graph(scale: int = 1, seed: int = 0, traced: bool = True) -> Any:
     return roots
 
 
-def numpy_payload(seed: int = 0) -> dict[str, Any]:
+def numpy_payload(seed: int = 0, arrays_only: bool = False) -> dict[str, Any]:
     """Arrays plus the stdlib types NNI encodes natively."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    return {
+    arrays = {
         "weights": rng.standard_normal((100, 100)).astype(np.float32),
         "ids": np.arange(10_000, dtype=np.int64),
+    }
+    if arrays_only:
+        return arrays
+    return {
+        **arrays,
         "when": [dt.datetime(2024, 1, 1) + dt.timedelta(minutes=i) for i in range(50)],
         "amounts": [Decimal(i) / 7 for i in range(50)],
         "tags": {f"t{i}" for i in range(50)},

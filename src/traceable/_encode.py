@@ -48,7 +48,13 @@ class Encoder:
     """Encodes with one set of options; made once per set and reused across calls."""
 
     def __init__(
-        self, *, use_trace: bool, pickle_size_limit: int, allow_nan: bool, json_kwargs: dict[str, Any]
+        self,
+        *,
+        use_trace: bool,
+        pickle_size_limit: int,
+        allow_nan: bool,
+        compact_arrays: bool = False,
+        json_kwargs: dict[str, Any],
     ) -> None:
         unknown = set(json_kwargs) - _JSON_KEYWORDS
         if unknown:
@@ -59,8 +65,12 @@ class Encoder:
             )
         self.use_trace = use_trace
         self.pickle_size_limit = pickle_size_limit
+        self.compact_arrays = compact_arrays
         self._handlers: dict[type, Callable[[Any], Any]] = {}
         self._json = json.JSONEncoder(allow_nan=allow_nan, default=self._default, **json_kwargs)
+        # Streaming to a file writes the outer containers piece by piece; it needs the
+        # C encoder's own layout (no indent) and its item order (no sort_keys).
+        self._streamable = not json_kwargs.get("indent") and not json_kwargs.get("sort_keys")
 
     def encode(self, obj: Any) -> str:
         """Encode ``obj`` to JSON text.
@@ -95,6 +105,62 @@ class Encoder:
                 f"for JSON ({err}); convert the keys to strings",
                 bad,
             ) from err
+
+    def iter_encode(self, obj: Any, depth: int = 2) -> Iterator[str]:
+        """Encode ``obj`` in pieces, for writing to a file without holding all the text.
+
+        The outer ``depth`` levels of plain dicts and lists are written item by item; the
+        text is the same as :meth:`encode` gives. On failure, raises the error that
+        :meth:`encode` raises (located from the root).
+        """
+        try:
+            yield from self._pieces(obj, depth)
+        except EncodeError:
+            self.encode(obj)  # the error again, with the path from the root
+            raise
+
+    def _pieces(self, obj: Any, depth: int) -> Iterator[str]:
+        if not self._streamable or depth <= 0 or type(obj) not in (dict, list) or not obj:
+            yield self.encode(obj)
+            return
+        item_separator = self._json.item_separator
+        if type(obj) is list:
+            yield "["
+            for index, value in enumerate(obj):
+                if index:
+                    yield item_separator
+                yield from self._pieces(value, depth - 1)
+            yield "]"
+            return
+        yield "{"
+        first = True
+        for key, value in obj.items():
+            name = self._key_text(key)
+            if name is None:  # skipkeys
+                continue
+            if not first:
+                yield item_separator
+            first = False
+            yield name + self._json.key_separator
+            yield from self._pieces(value, depth - 1)
+        yield "}"
+
+    def _key_text(self, key: Any) -> str | None:
+        # As the C encoder writes dict keys: strings as they are, numbers and constants
+        # as their JSON text, quoted.
+        if not isinstance(key, str):
+            if isinstance(key, float):
+                key = self._json.encode(key)
+            elif key is True or key is False or key is None:
+                key = {True: "true", False: "false", None: "null"}[key]
+            elif isinstance(key, int):
+                key = int.__repr__(key)
+            elif self._json.skipkeys:
+                return None
+            else:
+                self.encode({key: None})  # raises the located error
+        quote = json.encoder.encode_basestring_ascii if self._json.ensure_ascii else json.encoder.encode_basestring
+        return quote(key)
 
     def _default(self, obj: Any) -> Any:
         try:
@@ -134,7 +200,7 @@ class Encoder:
             return exact
         if issubclass(cls, pathlib.Path):
             return stdlib.encode_path
-        family = _numpy_or_pandas(cls)
+        family = _numpy_or_pandas(cls, self.compact_arrays)
         if family is not None:
             return family
         if issubclass(cls, enum.Enum):
@@ -275,7 +341,7 @@ class Encoder:
 _TRACEABLE_MEMBERS = ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs")
 
 
-def _numpy_or_pandas(cls: type) -> Callable[[Any], Any] | None:
+def _numpy_or_pandas(cls: type, compact_arrays: bool) -> Callable[[Any], Any] | None:
     # Only if numpy or pandas is imported already: a value of theirs cannot exist otherwise.
     pd = sys.modules.get("pandas")
     if pd is not None and issubclass(cls, (pd.DataFrame, pd.Series)):
@@ -286,7 +352,9 @@ def _numpy_or_pandas(cls: type) -> Callable[[Any], Any] | None:
     if np is not None and issubclass(cls, (np.ndarray, np.generic)):
         from traceable._codecs import numpy as numpy_codec
 
-        return numpy_codec.encode_ndarray if issubclass(cls, np.ndarray) else numpy_codec.encode_scalar
+        if not issubclass(cls, np.ndarray):
+            return numpy_codec.encode_scalar
+        return numpy_codec.encode_ndarray_compact if compact_arrays else numpy_codec.encode_ndarray
     return None
 
 
@@ -316,16 +384,24 @@ def format_path(keys: tuple[str | int, ...] | list[str | int]) -> str:
 _ENCODERS: dict[tuple[Any, ...], Encoder] = {}
 
 
-def get_encoder(use_trace: bool, pickle_size_limit: int, allow_nan: bool, json_kwargs: dict[str, Any]) -> Encoder:
+def get_encoder(
+    use_trace: bool, pickle_size_limit: int, allow_nan: bool, compact_arrays: bool, json_kwargs: dict[str, Any]
+) -> Encoder:
     """The encoder for these options, made on first use."""
     try:
-        key: tuple[Any, ...] = (use_trace, pickle_size_limit, allow_nan, *sorted(json_kwargs.items()))
+        key: tuple[Any, ...] = (use_trace, pickle_size_limit, allow_nan, compact_arrays)
+        if json_kwargs:
+            key += tuple(sorted(json_kwargs.items()))
         encoder = _ENCODERS.get(key)
     except TypeError:  # unhashable option values (a list of separators): no caching
         key, encoder = (), None
     if encoder is None:
         encoder = Encoder(
-            use_trace=use_trace, pickle_size_limit=pickle_size_limit, allow_nan=allow_nan, json_kwargs=json_kwargs
+            use_trace=use_trace,
+            pickle_size_limit=pickle_size_limit,
+            allow_nan=allow_nan,
+            compact_arrays=compact_arrays,
+            json_kwargs=json_kwargs,
         )
         if key:
             if len(_ENCODERS) > 64:  # many option sets in one process: start over

@@ -220,3 +220,17 @@ def test_compact_numpy_arrays_written_by_json_tricks_load():
     for compression in (False, True):
         text = json_tricks.dumps(arr, properties={"ndarray_compact": True}, compression=compression)
         assert_same(traceable.load(text), arr)
+
+
+@pytest.mark.parametrize(
+    "arr",
+    [
+        np.arange(6, dtype=np.float32).reshape(2, 3),
+        np.asfortranarray(np.arange(6, dtype=np.int64).reshape(3, 2)),
+        np.array([1 + 2j]),
+        np.array([True, False]),
+    ],
+    ids=["float32", "fortran int64", "complex", "bool"],
+)
+def test_nni_reads_compact_arrays(arr):
+    assert_same(nni_load(traceable.dump({"a": arr}, compact_arrays=True))["a"], arr)

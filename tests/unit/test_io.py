@@ -10,7 +10,7 @@ import threading
 import pytest
 
 import samples
-from traceable import dump, dump_bytes, load, load_bytes
+from traceable import EncodeError, dump, dump_bytes, load, load_bytes
 
 VALUE = {"layer": samples.Layer(3), "values": [1.5, None, "é"]}
 
@@ -105,3 +105,34 @@ def test_large_text_round_trips_through_a_file_in_chunks(tmp_path):
     dump(value, path)
     assert path.stat().st_size > 2 << 20
     assert load(fp=path) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "options"),
+    [
+        ({"a": [1, {"b": [2, 3]}, []], "c": {}, "d": "é"}, {}),
+        ({3: "int key", 2.5: "float key", True: "bool", None: "none", "s": [[1], [2]]}, {}),
+        ({"a": [1, 2]}, {"separators": (",", ":")}),
+        ({"é": ["ü"]}, {"ensure_ascii": False}),
+        ({"b": 1, "a": [2]}, {"sort_keys": True}),
+        ({"a": [1, {"b": 2}]}, {"indent": 2}),
+        ({(1, 2): "skipped", "kept": [1]}, {"skipkeys": True}),
+        ([samples.Layer(1), {"n": float("nan")}, [samples.make_plain(2)]], {}),
+        ([], {}),
+        ("just a string", {}),
+    ],
+)
+def test_dump_to_a_path_is_streamed_and_writes_the_same_text(tmp_path, value, options):
+    path = tmp_path / "streamed.json"
+    dump(value, path, **options)
+    assert path.read_text(encoding="utf-8") == dump(value, **options)
+
+
+def test_a_streamed_dump_that_fails_reports_the_path_from_the_root_and_writes_nothing(tmp_path):
+    path = tmp_path / "payload.json"
+    path.write_text("old")
+    with pytest.raises(EncodeError) as info:
+        dump({"rows": [1, 2, [3, threading.Lock()]]}, path)
+    assert info.value.path == "$.rows[2][1]"
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["payload.json"]

@@ -287,3 +287,17 @@ def test_tracing_emits_no_warning_for_positional_arguments():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert samples.varargs(1, 2).trace_args == [1, 2]
+
+
+def test_records_of_function_results_are_freed_with_the_results():
+    import gc
+
+    from traceable import _traced
+
+    before = len(_traced._SIDE_RECORDS)
+    results = [samples.make_plain(i) for i in range(100)]
+    assert len(_traced._SIDE_RECORDS) == before + 100
+    assert [r.trace_kwargs["v"] for r in results] == list(range(100))
+    del results
+    gc.collect()
+    assert len(_traced._SIDE_RECORDS) == before

@@ -22,6 +22,23 @@ def encode_ndarray(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
     return out
 
 
+def encode_ndarray_compact(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """json-tricks' compact form (raw bytes in base64), which NNI 3.0 also reads."""
+    if obj.dtype.hasobject:
+        return encode_ndarray(obj)  # Python objects have no bytes to write
+    # In C order and this machine's byte order, which the "endian" key then names.
+    data = np.ascontiguousarray(obj).astype(obj.dtype.newbyteorder("="), copy=False)
+    out: dict[str, Any] = {
+        _wire.NDARRAY: "b64:" + base64.b64encode(data.reshape(-1).view(np.uint8).data).decode("ascii"),
+        "dtype": str(data.dtype),
+        "shape": list(obj.shape),
+    }
+    if obj.ndim > 1:
+        out["Corder"] = True  # written in C order whatever the array's own
+    out["endian"] = sys.byteorder
+    return out
+
+
 def encode_scalar(obj: np.generic) -> Any:
     # NNI writes numpy scalars as the Python value (the dtype is lost).
     return obj.item()
@@ -58,9 +75,9 @@ def decode_ndarray(d: dict[str, Any]) -> Any:
 
 def _from_base64(data: str, dtype: np.dtype[Any], shape: tuple[int, ...], endian: Any) -> Any:
     if data.startswith("b64.gz:"):
-        raw = gzip.decompress(base64.b64decode(data[7:], validate=True))
+        raw = gzip.decompress(base64.b64decode(data[7:]))
     elif data.startswith("b64:"):
-        raw = base64.b64decode(data[4:], validate=True)
+        raw = base64.b64decode(data[4:])  # as json-tricks reads it; the size is checked below
     else:
         raise ValueError("compact array data must start with 'b64:' or 'b64.gz:'")
     if endian in ("little", "big"):
