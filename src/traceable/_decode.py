@@ -9,6 +9,7 @@ fails, a side-effect-free re-parse finds where it is, by its rank among marker o
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import sys
@@ -61,6 +62,24 @@ def loads(text: str, *, preserve_order: bool = False, ignore_comments: bool = Tr
     Raises:
         DecodeError: the text is not JSON, or a marker object cannot be rebuilt.
     """
+    if len(text) < _GC_PAUSE_SIZE:
+        return _loads(text, preserve_order, ignore_comments)
+    # A large payload makes many containers at once, and each automatic collection
+    # meanwhile would walk every live object again: the time would grow faster than the
+    # payload. The collector runs as usual once the payload is built.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _loads(text, preserve_order, ignore_comments)
+    finally:
+        if paused:
+            gc.enable()
+
+
+_GC_PAUSE_SIZE = 1 << 16
+
+
+def _loads(text: str, preserve_order: bool, ignore_comments: bool) -> Any:
     if not _may_have_markers(text):
         return _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
     state = _Decoder()
