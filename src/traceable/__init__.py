@@ -16,30 +16,45 @@ Example:
     {'width': 8}
 """
 
-from traceable._api import dump, dump_bytes, load, load_bytes
+from traceable._api import audit, dump, dump_bytes, load, load_bytes
 from traceable._arguments import Translatable
+from traceable._audit import Finding
+from traceable._policy import LoadPolicy, get_default_policy, set_default_policy
 from traceable._traced import Traceable, TraceRecord, is_traceable
 from traceable._tracing import is_wrapped_with_trace, trace
-from traceable.exceptions import DecodeError, EncodeError, PayloadTooLarge, TraceableError, TraceError
+from traceable.exceptions import (
+    DecodeError,
+    EncodeError,
+    PayloadTooLarge,
+    TraceableError,
+    TraceError,
+    UnsafePayloadError,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DecodeError",
     "EncodeError",
+    "Finding",
+    "LoadPolicy",
     "PayloadTooLarge",
     "TraceError",
     "TraceRecord",
     "Traceable",
     "TraceableError",
     "Translatable",
+    "UnsafePayloadError",
     "__version__",
+    "audit",
     "dump",
     "dump_bytes",
+    "get_default_policy",
     "is_traceable",
     "is_wrapped_with_trace",
     "load",
     "load_bytes",
+    "set_default_policy",
     "trace",
 ]
 

@@ -6,11 +6,15 @@ import gzip
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from typing import IO, Any, Union, overload
 
-from traceable._decode import loads
+from traceable._audit import Finding
+from traceable._decode import check, loads
 from traceable._encode import get_encoder
+from traceable._policy import LoadPolicy, get_default_policy
+from traceable.exceptions import DecodeError, UnsafePayloadError
 
 PathLike = Union[str, "os.PathLike[str]"]
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -166,18 +170,28 @@ def load(
     fp: PathLike | IO[str] | IO[bytes] | None = None,
     preserve_order: bool = False,
     ignore_comments: bool = True,
+    safe: bool = False,
+    allow: Iterable[str] | None = None,
+    policy: LoadPolicy | None = None,
 ) -> Any:
     """Rebuild an object from :func:`dump` text, NNI 3.0's ``nni.dump`` text, or gzipped bytes.
 
-    .. warning:: Like ``pickle.load``, this runs code chosen by the payload: it imports
-       and calls the symbols it names and unpickles the blobs it carries. Load only
-       payloads you trust.
+    .. warning:: By default, like ``pickle.load`` and NNI 3.0, this runs code chosen by
+       the payload: it imports and calls the symbols it names and unpickles the blobs it
+       carries. For a payload you did not write, pass ``safe=True``.
 
     Args:
         string: the text (or bytes, gzipped or not); None to read ``fp``.
         fp: a path or an open file to read from.
         preserve_order: return ``OrderedDict`` for JSON objects (order is kept anyway).
         ignore_comments: allow ``#`` and ``//`` comments outside strings.
+        safe: refuse everything but natively encoded values and the symbols in
+            ``allow``: no pickles, no other imports, and limits on size and nesting.
+        allow: with ``safe``, the exact names (``"mypkg.models.Net"``) and module
+            prefixes (``"torch.nn"``) of the classes and functions the payload may use.
+        policy: a :class:`LoadPolicy`, for finer control (instead of ``safe``/``allow``);
+            without any of these, the process-wide default (trusting unless changed by
+            :func:`set_default_policy`).
 
     Returns:
         The rebuilt object; traced objects are traced again.
@@ -185,22 +199,16 @@ def load(
     Raises:
         DecodeError: the payload is malformed, or a value in it cannot be rebuilt;
             ``path`` says where it is.
+        UnsafePayloadError: the policy refuses the payload; nothing it names was
+            imported, called or unpickled.
 
     Example:
-        >>> load('{"a": {"__set__": [1, 2]}}  // a comment')
+        >>> load('{"a": {"__set__": [1, 2]}}  // a comment', safe=True)
         {'a': {1, 2}}
     """
-    if string is None:
-        if fp is None:
-            raise TypeError("load needs a payload: pass the text, or fp= a path or an open file")
-        string = _read(fp)
-    elif isinstance(string, io.IOBase):
-        raise TypeError("load got a file as its first argument; pass it as load(fp=file)")
-    if isinstance(string, (bytes, bytearray, memoryview)):
-        string = _text_of(bytes(string))
-    elif not isinstance(string, str):
-        raise TypeError(f"load takes str or bytes, not {type(string).__name__}")
-    return loads(string, preserve_order=preserve_order, ignore_comments=ignore_comments)
+    active = policy_for(safe, allow, policy)
+    text = payload_text(string, fp, active, "load")
+    return loads(text, preserve_order=preserve_order, ignore_comments=ignore_comments, policy=active)
 
 
 def load_bytes(
@@ -209,38 +217,132 @@ def load_bytes(
     fp: PathLike | IO[bytes] | None = None,
     preserve_order: bool = False,
     ignore_comments: bool = True,
+    safe: bool = False,
+    allow: Iterable[str] | None = None,
+    policy: LoadPolicy | None = None,
 ) -> Any:
     """Rebuild an object from :func:`dump_bytes` output (or any bytes :func:`load` takes).
 
-    The same warning as for :func:`load` applies: load only payloads you trust.
+    Takes the same keywords as :func:`load`, and the same warning applies: without
+    ``safe=True``, load only payloads you trust.
 
     Example:
-        >>> load_bytes(dump_bytes([1, 2]))
+        >>> load_bytes(dump_bytes([1, 2]), safe=True)
         [1, 2]
     """
-    if data is None:
-        if fp is None:
-            raise TypeError("load_bytes needs a payload: pass the bytes, or fp= a path or an open file")
-        raw = _read(fp)
-        data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    elif not isinstance(data, (bytes, bytearray, memoryview)):
+    if data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"load_bytes takes bytes, not {type(data).__name__}; use load() for text")
-    return load(bytes(data), preserve_order=preserve_order, ignore_comments=ignore_comments)
+    return load(
+        data,
+        fp=fp,
+        preserve_order=preserve_order,
+        ignore_comments=ignore_comments,
+        safe=safe,
+        allow=allow,
+        policy=policy,
+    )
 
 
-def _text_of(data: bytes) -> str:
-    if data[:3] == _GZIP_MAGIC:
-        data = gzip.decompress(data)
-    return data.decode("utf-8-sig")
+def audit(
+    string: str | bytes | None = None,
+    *,
+    fp: PathLike | IO[str] | IO[bytes] | None = None,
+    ignore_comments: bool = True,
+    safe: bool = False,
+    allow: Iterable[str] | None = None,
+    policy: LoadPolicy | None = None,
+) -> list[Finding]:
+    """List what loading the payload would import, call and unpickle, executing none of it.
+
+    Each :class:`Finding` gives the JSON path, the action (``"call"``, ``"import"``,
+    ``"call _load"``, ``"unpickle"`` or ``"limit"``), the dotted name or the blob's size,
+    and whether the policy (chosen as for :func:`load`) allows it. Use it to decide what
+    to allow.
+
+    Raises:
+        DecodeError: the payload is not JSON.
+
+    Example:
+        >>> text = '{"f": {"__nni_type__": "path:os.system"}, "n": [1, 2]}'
+        >>> [str(finding) for finding in audit(text, safe=True)]
+        ['$.f: import os.system - REFUSED (allow)']
+    """
+    active = policy_for(safe, allow, policy)
+    findings: list[Finding] = []
+    try:
+        text = payload_text(string, fp, active, "audit")
+    except UnsafePayloadError as err:
+        return [Finding("$", "limit", None, 0, False, err.rule, str(err))]
+    check(text, active, ignore_comments=ignore_comments, findings=findings)
+    return findings
 
 
-def _read(fp: Any) -> str | bytes:
+def policy_for(safe: bool, allow: Iterable[str] | None, policy: LoadPolicy | None) -> LoadPolicy:
+    """The policy that ``safe``, ``allow`` and ``policy`` ask for."""
+    if policy is not None:
+        if safe or allow is not None:
+            raise TypeError("pass either policy= or safe=/allow=, not both")
+        if not isinstance(policy, LoadPolicy):
+            raise TypeError(f"policy must be a LoadPolicy, not {type(policy).__name__}")
+        return policy
+    if safe:
+        return LoadPolicy.safe(allow=() if allow is None else allow)
+    if allow is not None:
+        raise TypeError("allow= extends the safe policy: pass safe=True as well")
+    return get_default_policy()
+
+
+def payload_text(string: Any, fp: Any, policy: LoadPolicy, caller: str) -> str:
+    """The payload as text, read from ``string`` or ``fp`` within the policy's size limits."""
+    if type(string) is str:  # the common case first
+        return string
+    if string is None:
+        if fp is None:
+            raise TypeError(f"{caller} needs a payload: pass the text, or fp= a path or an open file")
+        string = _read(fp, policy.max_size)
+    elif isinstance(string, io.IOBase):
+        raise TypeError(f"{caller} got a file as its first argument; pass it as {caller}(fp=file)")
+    if isinstance(string, (bytes, bytearray, memoryview)):
+        data = bytes(string)
+        policy.exceeded("max_size", len(data), None, "the payload's size in bytes")
+        if data[:3] == _GZIP_MAGIC:
+            data = _gunzip(data, policy)
+        return data.decode("utf-8-sig")
+    if not isinstance(string, str):
+        raise TypeError(f"{caller} takes str or bytes, not {type(string).__name__}")
+    return string
+
+
+def _gunzip(data: bytes, policy: LoadPolicy) -> bytes:
+    limit = policy.max_decompressed_size
+    if limit is None:
+        return gzip.decompress(data)
+    # Never more than the limit in memory: a gzip bomb is refused, not inflated.
+    out = bytearray()
+    while data[:3] == _GZIP_MAGIC:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            out += inflater.decompress(data, limit + 1 - len(out))
+        except zlib.error as err:
+            raise DecodeError(f"the payload is not valid gzip: {err}") from err
+        policy.exceeded("max_decompressed_size", len(out), None, "the unzipped payload's size")
+        if not inflater.eof:
+            if inflater.unconsumed_tail:  # stopped at the limit
+                policy.exceeded("max_decompressed_size", limit + 1, None, "the unzipped payload's size")
+            raise DecodeError("the payload is truncated gzip")
+        data = inflater.unused_data
+    return bytes(out)
+
+
+def _read(fp: Any, limit: int | None) -> str | bytes:
+    # With a limit, read one more than it: enough to refuse a payload that is too large.
+    size = -1 if limit is None else limit + 1
     if isinstance(fp, (str, os.PathLike)):
         with open(fp, "rb") as f:
-            data: str | bytes = f.read()
+            data: str | bytes = f.read(size)
         return data
     if hasattr(fp, "read"):
-        result: str | bytes = fp.read()
+        result: str | bytes = fp.read(size)
         return result
     raise TypeError(f"fp must be a path or an open file, not {type(fp).__name__}")
 

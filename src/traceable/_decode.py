@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from traceable import _wire
+from traceable._audit import Finding, inspect_tree, nesting_depth
 from traceable._codecs import stdlib
 from traceable._encode import format_path
 from traceable._pickle import unpickle_b64
+from traceable._policy import LoadPolicy
 from traceable._symbols import import_path, import_symbol
 from traceable._tracing import retrace
-from traceable.exceptions import DecodeError
+from traceable.exceptions import DecodeError, UnsafePayloadError
 
 # One alternation, so that a "#" or "//" inside a string is part of the string match.
 _COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|(?:#|//)[^\n]*')
@@ -56,21 +58,28 @@ def _parse_with(decoder: json.JSONDecoder, text: str, ignore_comments: bool) -> 
         ) from err
 
 
-def loads(text: str, *, preserve_order: bool = False, ignore_comments: bool = True) -> Any:
-    """Parse JSON text and rebuild every marker object in it.
+def loads(
+    text: str, *, preserve_order: bool = False, ignore_comments: bool = True, policy: LoadPolicy | None = None
+) -> Any:
+    """Parse JSON text and rebuild every marker object in it, as ``policy`` allows.
 
     Raises:
         DecodeError: the text is not JSON, or a marker object cannot be rebuilt.
+        UnsafePayloadError: the policy refuses the payload; nothing was imported or run.
     """
+    if policy is not None and not policy.is_trusting:
+        check(text, policy, ignore_comments=ignore_comments)
+    else:
+        policy = None
     if len(text) < _GC_PAUSE_SIZE:
-        return _loads(text, preserve_order, ignore_comments)
+        return _loads(text, preserve_order, ignore_comments, policy)
     # A large payload makes many containers at once, and each automatic collection
     # meanwhile would walk every live object again: the time would grow faster than the
     # payload. The collector runs as usual once the payload is built.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _loads(text, preserve_order, ignore_comments)
+        return _loads(text, preserve_order, ignore_comments, policy)
     finally:
         if paused:
             gc.enable()
@@ -79,10 +88,49 @@ def loads(text: str, *, preserve_order: bool = False, ignore_comments: bool = Tr
 _GC_PAUSE_SIZE = 1 << 16
 
 
-def _loads(text: str, preserve_order: bool, ignore_comments: bool) -> Any:
+def check(
+    text: str, policy: LoadPolicy, *, ignore_comments: bool = True, findings: list[Finding] | None = None
+) -> None:
+    """Refuse what ``policy`` refuses, importing, calling and unpickling nothing.
+
+    With ``findings``, record everything there (what the payload would import, call and
+    unpickle, allowed or not) instead of raising at the first refusal.
+
+    Raises:
+        UnsafePayloadError: the policy refuses the payload (only without ``findings``).
+    """
+    try:
+        tree = _parse_within_limits(text, policy, ignore_comments)
+    except UnsafePayloadError as err:
+        if findings is None:
+            raise
+        findings.append(Finding(err.path or "$", "limit", None, 0, False, err.rule, str(err)))
+        return
+    inspect_tree(tree, policy, findings)
+
+
+def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -> Any:
+    policy.exceeded("max_size", len(text), None, "the payload's length")
+    if policy.max_depth is not None:
+        policy.exceeded("max_depth", nesting_depth(text), None, "its nesting depth")
+    limit = policy.max_number_length
+
+    def parse_number(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+        def parse(digits: str) -> Any:
+            if limit is not None and len(digits) > limit:
+                policy.exceeded("max_number_length", len(digits), None, "the length of a number")
+            return convert(digits)
+
+        return parse
+
+    decoder = json.JSONDecoder(parse_int=parse_number(int), parse_float=parse_number(float))
+    return _parse_with(decoder, text, ignore_comments)
+
+
+def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
     if not _may_have_markers(text):
         return _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
-    state = _Decoder()
+    state = _Decoder(policy)
     if preserve_order:
         decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: state.hook(OrderedDict(pairs)))
     else:
@@ -112,7 +160,8 @@ class _Failure(Exception):
 class _Decoder:
     """The per-payload state of the parser's hook."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: LoadPolicy | None) -> None:
+        self.policy = policy  # None: trust the payload
         self.rank = 0  # marker objects closed so far
         self.symbols: dict[Any, Any] = {}  # name -> symbol: each imported or unpickled once
         self.callables: dict[Any, Any] = {}  # name -> its traced version, for __symbol__
@@ -133,8 +182,31 @@ class _Decoder:
         try:
             return self.symbols[name]
         except (KeyError, TypeError):  # TypeError: an unhashable name, refused below
-            symbol = self.symbols[name] = import_symbol(name)
+            symbol = self.symbols[name] = self._import(name)
             return symbol
+
+    def _import(self, name: Any) -> Any:
+        policy = self.policy
+        if policy is None or not isinstance(name, str):
+            return import_symbol(name)
+        # Checked again here, where the import happens, and on what it resolves to.
+        if name.startswith(_wire.BYTES_PREFIX):
+            policy.check_pickle(None, len(name) * 3 // 4, "a pickled class or function")
+            return import_symbol(name)
+        dotted = name[len(_wire.PATH_PREFIX) :] if name.startswith(_wire.PATH_PREFIX) else name
+        policy.check_name(dotted, None, "a symbol")
+        symbol = import_symbol(name)
+        policy.check_resolved(dotted, symbol, None, "a symbol")
+        return symbol
+
+    def import_path(self, dotted: str) -> Any:
+        """Import a dotted path (an enum's type), as the policy allows."""
+        if self.policy is None:
+            return import_path(dotted)
+        self.policy.check_name(dotted, None, "an enum type")
+        obj = import_path(dotted)
+        self.policy.check_resolved(dotted, obj, None, "an enum type")
+        return obj
 
     def traced(self, name: Any) -> Any:
         """The traced version of the symbol named ``name``, to call."""
@@ -200,11 +272,13 @@ def _decode_custom(obj: dict[str, Any], decoder: _Decoder) -> Any:
 
 
 def _decode_pickled(obj: dict[str, Any], decoder: _Decoder) -> Any:
+    if decoder.policy is not None:
+        decoder.policy.check_pickle(None, len(str(obj[_wire.PICKLED])) * 3 // 4, "a pickled object")
     return unpickle_b64(obj[_wire.PICKLED], what="the pickled object")
 
 
 def _decode_enum(obj: dict[str, Any], decoder: _Decoder) -> Any:
-    return stdlib.decode_enum(obj, import_path)
+    return stdlib.decode_enum(obj, decoder.import_path)
 
 
 def _decode_ndarray(obj: dict[str, Any], decoder: _Decoder) -> Any:

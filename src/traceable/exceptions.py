@@ -8,6 +8,7 @@ catch for that kind of failure::
     ├── EncodeError(TraceableError, TypeError, ValueError)  cannot encode the value at $.path
     │   └── PayloadTooLarge(EncodeError)            fallback pickle over pickle_size_limit
     └── DecodeError(TraceableError, ValueError)     malformed or unknown payload at $.path
+        └── UnsafePayloadError(DecodeError)         refused by the load policy
 
 Encode and decode errors carry ``path``, the JSON path of the value at fault
 (``$.model.__kwargs__.layers[3]``), and say what to do about it.
@@ -15,7 +16,7 @@ Encode and decode errors carry ``path``, the JSON path of the value at fault
 
 from __future__ import annotations
 
-__all__ = ["DecodeError", "EncodeError", "PayloadTooLarge", "TraceError", "TraceableError"]
+__all__ = ["DecodeError", "EncodeError", "PayloadTooLarge", "TraceError", "TraceableError", "UnsafePayloadError"]
 
 
 class TraceableError(Exception):
@@ -68,3 +69,18 @@ class DecodeError(TraceableError, ValueError):
     def __init__(self, message: str, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class UnsafePayloadError(DecodeError):
+    """The load policy refused the payload: nothing it names was imported, called or unpickled.
+
+    Attributes:
+        path: JSON path of the refused value (``$`` for the payload as a whole).
+        symbol: the dotted name the payload asked for, or None (a pickle, a limit).
+        rule: what refused it: ``"allow"``, ``"allow_pickle"`` or a limit such as ``"max_depth"``.
+    """
+
+    def __init__(self, message: str, path: str | None = None, *, symbol: str | None = None, rule: str = "") -> None:
+        super().__init__(message, path)
+        self.symbol = symbol
+        self.rule = rule
