@@ -7,7 +7,6 @@ stops at the first thing the policy refuses, and :func:`audit`, which lists ever
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from traceable import _wire
@@ -15,10 +14,7 @@ from traceable._encode import format_path
 from traceable._policy import LoadPolicy
 from traceable.exceptions import UnsafePayloadError
 
-__all__ = ["Finding", "inspect_tree", "nesting_depth"]
-
-# Strings first, so that brackets inside them are skipped.
-_BRACKETS = re.compile(r'"(?:\\.|[^"\\])*"|[\[\]{}]')
+__all__ = ["Finding", "inspect_tree"]
 
 _NAMED = {
     _wire.SYMBOL: "call",
@@ -56,19 +52,6 @@ class Finding:
         return f"{self.path}: {self.detail} - {verdict}"
 
 
-def nesting_depth(text: str) -> int:
-    """The deepest nesting of arrays and objects in JSON ``text`` (without parsing it)."""
-    depth = deepest = 0
-    for match in _BRACKETS.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token in "]}":
-            depth -= 1
-    return deepest
-
-
 def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None = None) -> None:
     """Check the parsed payload ``tree`` against ``policy``, importing nothing.
 
@@ -84,13 +67,22 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
             if policy.max_string_length is not None and len(node) > policy.max_string_length:
                 _report(findings, _limit(policy, "max_string_length", len(node), keys, "a string's length"))
         elif isinstance(node, list):
+            _check_depth(policy, keys, findings)
             stack.extend((value, (*keys, index)) for index, value in reversed(list(enumerate(node))))
         elif isinstance(node, dict):
+            _check_depth(policy, keys, findings)
             _inspect_object(node, keys, policy, findings)
             for key in node:
                 if policy.max_string_length is not None and len(key) > policy.max_string_length:
                     _report(findings, _limit(policy, "max_string_length", len(key), keys, "a key's length"))
             stack.extend((value, (*keys, key)) for key, value in reversed(list(node.items())))
+
+
+def _check_depth(policy: LoadPolicy, keys: tuple[str | int, ...], findings: list[Finding] | None) -> None:
+    # A container at ``keys`` is nested len(keys) + 1 deep (the root is 1); each branch
+    # that goes too deep is reported once, where it crosses the limit.
+    if policy.max_depth is not None and len(keys) == policy.max_depth:  # the first level too deep
+        _report(findings, _limit(policy, "max_depth", len(keys) + 1, keys, "the nesting depth"))
 
 
 def _inspect_object(obj: dict[str, Any], keys: tuple[str | int, ...], policy: LoadPolicy, findings: Any) -> None:

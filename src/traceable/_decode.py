@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from traceable import _wire
-from traceable._audit import Finding, inspect_tree, nesting_depth
+from traceable._audit import Finding, inspect_tree
 from traceable._codecs import stdlib
 from traceable._encode import format_path
 from traceable._pickle import unpickle_b64
@@ -56,6 +56,10 @@ def _parse_with(decoder: json.JSONDecoder, text: str, ignore_comments: bool) -> 
         raise DecodeError(
             f"the payload nests deeper than Python's recursion limit ({sys.getrecursionlimit()})"
         ) from err
+    except ValueError as err:  # e.g. an int longer than sys.get_int_max_str_digits() digits
+        if isinstance(err, DecodeError):
+            raise
+        raise DecodeError(f"the payload has a value Python refuses to read: {err}") from err
 
 
 def loads(
@@ -111,8 +115,6 @@ def check(
 
 def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -> Any:
     policy.exceeded("max_size", len(text), None, "the payload's length")
-    if policy.max_depth is not None:
-        policy.exceeded("max_depth", nesting_depth(text), None, "its nesting depth")
     limit = policy.max_number_length
 
     def parse_number(convert: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -124,7 +126,13 @@ def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -
         return parse
 
     decoder = json.JSONDecoder(parse_int=parse_number(int), parse_float=parse_number(float))
-    return _parse_with(decoder, text, ignore_comments)
+    try:
+        return _parse_with(decoder, text, ignore_comments)
+    except DecodeError as err:
+        # Deeper than the parser can go at all; shallower excesses are found by the walk.
+        if policy.max_depth is not None and isinstance(err.__cause__, RecursionError):
+            policy.exceeded("max_depth", sys.getrecursionlimit(), None, "its nesting depth (at least)")
+        raise
 
 
 def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
@@ -140,12 +148,12 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
     except _Failure as failure:
         tree = _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
         path = _path_of_marker(tree, failure.rank)
-        reason = (
-            str(failure.error)
-            if isinstance(failure.error, DecodeError)
-            else (f"{type(failure.error).__name__}: {failure.error}")
-        )
-        raise DecodeError(f"cannot decode the {failure.marker} object at {path}: {reason}", path) from failure.error
+        error = failure.error
+        reason = str(error) if isinstance(error, DecodeError) else f"{type(error).__name__}: {error}"
+        message = f"cannot decode the {failure.marker} object at {path}: {reason}"
+        if isinstance(error, UnsafePayloadError):
+            raise UnsafePayloadError(message, path, symbol=error.symbol, rule=error.rule) from error
+        raise DecodeError(message, path) from error
 
 
 class _Failure(Exception):
@@ -274,7 +282,7 @@ def _decode_custom(obj: dict[str, Any], decoder: _Decoder) -> Any:
 def _decode_pickled(obj: dict[str, Any], decoder: _Decoder) -> Any:
     if decoder.policy is not None:
         decoder.policy.check_pickle(None, len(str(obj[_wire.PICKLED])) * 3 // 4, "a pickled object")
-    return unpickle_b64(obj[_wire.PICKLED], what="the pickled object")
+    return unpickle_b64(obj[_wire.PICKLED], what="the pickled object", made_with=obj)
 
 
 def _decode_enum(obj: dict[str, Any], decoder: _Decoder) -> Any:

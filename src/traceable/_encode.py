@@ -19,7 +19,7 @@ from typing import Any
 
 from traceable import _wire
 from traceable._codecs import stdlib
-from traceable._pickle import pickle_b64
+from traceable._pickle import VERSIONS, pickle_b64
 from traceable._symbols import is_function, symbol_name
 from traceable._traced import Traced, TraceRecord, is_traceable, record_parts
 from traceable.exceptions import EncodeError, PayloadTooLarge
@@ -269,7 +269,7 @@ class Encoder:
                 size=size,
                 limit=self.pickle_size_limit,
             )
-        return {_wire.PICKLED: text}
+        return {_wire.PICKLED: text, **VERSIONS}
 
     # -- finding where a failure is (only ever run after one) --------------------------
 

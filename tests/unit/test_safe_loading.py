@@ -1,0 +1,354 @@
+"""Loading untrusted payloads: the safe policy refuses every hostile payload, runs none of it,
+and stays within time and memory; the default policy's behaviour on the same corpus is pinned.
+
+Each hostile payload is built so that running it leaves a marker file behind, and each is
+loaded in a child process that reports the error, the time and the memory it took.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import cloudpickle
+import hostile
+import pytest
+import samples
+
+import traceable
+from traceable import DecodeError, LoadPolicy, UnsafePayloadError, audit, dump, load, load_bytes
+
+CHILD = r"""
+import json, os, resource, sys, time
+mode, path, allow = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+import traceable
+data = open(path, "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+outcome = {"error": None}
+try:
+    kwargs = {"safe": True, "allow": allow} if mode == "safe" else {}
+    value = traceable.load_bytes(data, **kwargs)
+    outcome["result"] = type(value).__name__
+except Exception as err:
+    outcome.update(error=type(err).__name__, rule=getattr(err, "rule", None), message=str(err)[:300])
+outcome["seconds"] = time.perf_counter() - start
+outcome["mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(json.dumps(outcome))
+"""
+
+
+def touch(marker: str) -> dict:
+    return {"__symbol__": "path:pathlib.Path.touch", "__args__": [{"__pathlib__": marker}]}
+
+
+def pickled(obj: object) -> str:
+    return base64.b64encode(cloudpickle.dumps(obj)).decode()
+
+
+def nest(payload: dict, depth: int = 40) -> dict:
+    """Bury a payload deep inside lists and traced kwargs."""
+    for level in range(depth):
+        payload = (
+            [{"x": payload}] if level % 2 else {"__symbol__": "path:samples.Layer", "__kwargs__": {"width": payload}}
+        )
+    return {"config": payload}
+
+
+# name -> (payload builder, allow list, does the default policy run it?)
+CODE_PAYLOADS = {
+    "call a function": (lambda m: touch(m), [], True),
+    "call subprocess": (lambda m: {"__symbol__": "path:subprocess.check_output", "__args__": [["touch", m]]}, [], True),
+    "call os.system": (lambda m: {"__symbol__": "path:os.system", "__args__": [f"touch {m}"]}, [], True),
+    "open a file": (lambda m: {"__symbol__": "path:builtins.open", "__args__": [m, "w"]}, [], True),
+    "deep inside lists and kwargs": (lambda m: nest(touch(m)), ["samples"], True),
+    "unicode-escaped marker key": (
+        lambda m: '{"\\u005f_symbol__": "path:pathlib.Path.touch", "__args__": [{"__pathlib__": "%s"}]}' % m,
+        [],
+        True,
+    ),
+    "duplicate keys, the last one wins": (
+        lambda m: (
+            '{"__symbol__": "path:samples.square", "__symbol__": "path:pathlib.Path.touch", "__args__": [{"__pathlib__": "%s"}]}'
+            % m
+        ),
+        ["samples"],
+        True,
+    ),
+    "alias of a dangerous function": (
+        lambda m: {"__symbol__": "path:logging.os.system", "__args__": [f"touch {m}"]},
+        ["logging"],
+        True,
+    ),
+    "re-export of a dangerous function": (
+        lambda m: {"__symbol__": "path:hostile.run_command", "__args__": [f"touch {m}"]},
+        ["hostile"],
+        True,
+    ),
+    "lazy dispatcher: functools.partial": (
+        lambda m: {
+            "__symbol__": "path:functools.partial",
+            "__args__": [{"__nni_type__": "path:pathlib.Path.touch"}, {"__pathlib__": m}],
+        },
+        [],
+        False,
+    ),
+    "lazy dispatcher: map": (
+        lambda m: {
+            "__symbol__": "path:builtins.map",
+            "__args__": [{"__nni_type__": "path:pathlib.Path.touch"}, [{"__pathlib__": m}]],
+        },
+        [],
+        False,
+    ),
+    "lazy dispatcher: operator.methodcaller": (
+        lambda m: {"__symbol__": "path:operator.methodcaller", "__args__": ["touch"]},
+        [],
+        False,
+    ),
+    "class whose _load has side effects": (
+        lambda m: {"marker": m, "__instance_type__": "path:hostile.SideEffectOnLoad"},
+        [],
+        True,
+    ),
+    "module whose import has side effects": (lambda m: {"__nni_type__": "path:hostile_import.anything"}, [], True),
+    "enum type in a module whose import has side effects": (
+        lambda m: {"__enum__": {"__enum_instance_type__": ["hostile_import", "Color"], "name": "RED"}},
+        [],
+        True,
+    ),
+    "pickled object": (lambda m: {"__nni_obj__": pickled(hostile.TouchOnUnpickle(m))}, [], True),
+    "pickled symbol": (lambda m: {"__nni_type__": "bytes:" + pickled(hostile.TouchOnUnpickle(m))}, [], True),
+    "pickled symbol, called": (lambda m: {"__symbol__": "bytes:" + pickled(hostile.TouchOnUnpickle(m))}, [], True),
+}
+
+
+def _gzip_bomb(size: int) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = b" " * (1 << 20)
+    parts = [compressor.compress(b"[" + b" " * ((1 << 20) - 1))]
+    parts += [compressor.compress(chunk) for _ in range(size >> 20)]
+    parts.append(compressor.compress(b"1]") + compressor.flush())
+    return b"".join(parts)
+
+
+# name -> (payload builder giving bytes, rule the safe policy refuses it by)
+RESOURCE_PAYLOADS = {
+    "nesting 100,000 deep": (lambda: b"[" * 100_000 + b"]" * 100_000, "max_depth"),
+    "array declaring a huge shape with tiny data": (
+        lambda: (
+            b'{"__ndarray__": "b64:AAAAAAAA8D8=", "dtype": "float64", "shape": [100000, 100000, 100000], "endian": "little"}'
+        ),
+        "max_array_elements",
+    ),
+    "100,000-digit integer": (lambda: b"1" * 100_000, "max_number_length"),
+    "50 MB string": (lambda: b'"' + b"a" * (50 << 20) + b'"', "max_string_length"),
+    "gzip bomb": (lambda: _gzip_bomb(256 << 20), "max_decompressed_size"),
+}
+
+
+def _run(tmp_path: Path, data: bytes, marker: Path, mode: str, allow: list[str]) -> dict:
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(data)
+    env = dict(os.environ, TRACEABLE_TEST_MARKER=str(marker))
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(payload), json.dumps(allow)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _code_payload(name: str, marker: Path) -> tuple[bytes, list[str]]:
+    build, allow, _ = CODE_PAYLOADS[name]
+    payload = build(str(marker))
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    return text.encode(), allow
+
+
+@pytest.mark.parametrize("name", list(CODE_PAYLOADS))
+def test_safe_policy_refuses_payloads_that_run_code_and_runs_none_of_it(tmp_path, name):
+    marker = tmp_path / "marker"
+    data, allow = _code_payload(name, marker)
+    outcome = _run(tmp_path, data, marker, "safe", allow)
+    assert outcome["error"] == "UnsafePayloadError", outcome
+    assert outcome["rule"] in ("allow", "allow_pickle")
+    assert not marker.exists()
+    assert outcome["seconds"] < 2
+    assert outcome["mb"] < 200
+
+
+@pytest.mark.parametrize("name", list(CODE_PAYLOADS))
+def test_default_policy_runs_code_as_nni_does(tmp_path, name):
+    marker = tmp_path / "marker"
+    data, _ = _code_payload(name, marker)
+    _run(tmp_path, data, marker, "default", [])
+    runs = CODE_PAYLOADS[name][2]
+    assert marker.exists() == runs, f"{name}: the default policy {'runs' if runs else 'does not run'} it"
+
+
+@pytest.mark.parametrize("name", list(RESOURCE_PAYLOADS))
+def test_safe_policy_refuses_resource_exhaustion_quickly_and_in_little_memory(tmp_path, name):
+    build, rule = RESOURCE_PAYLOADS[name]
+    outcome = _run(tmp_path, build(), tmp_path / "marker", "safe", [])
+    assert outcome["error"] == "UnsafePayloadError", outcome
+    assert outcome["rule"] == rule
+    assert outcome["seconds"] < 2
+    assert outcome["mb"] < 200
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("nesting 100,000 deep", "DecodeError"),
+        ("array declaring a huge shape with tiny data", "DecodeError"),
+        ("100,000-digit integer", "DecodeError"),
+    ],
+)
+def test_default_policy_on_resource_payloads(tmp_path, name, error):
+    # The 50 MB string and the gzip bomb load in full under the default policy: that is
+    # what it means to trust a payload.
+    outcome = _run(tmp_path, RESOURCE_PAYLOADS[name][0](), tmp_path / "marker", "default", [])
+    assert outcome["error"] == error, outcome
+
+
+def test_refusal_names_the_path_the_symbol_and_the_rule():
+    text = dump({"trainer": samples.Model([samples.Layer(1)])})
+    with pytest.raises(UnsafePayloadError) as info:
+        load(text, safe=True)
+    error = info.value
+    assert error.path == "$.trainer"
+    assert error.symbol == "samples.Model"
+    assert error.rule == "allow"
+    assert "allow=['samples.Model']" in str(error)
+    assert isinstance(error, DecodeError)
+
+
+def test_allow_takes_exact_names_and_module_prefixes():
+    text = dump(samples.Model([samples.Layer(1)]))
+    assert load(text, safe=True, allow=["samples"]) == samples.Model([samples.Layer(1)])
+    assert load(text, safe=True, allow=["samples.Model", "samples.Layer"]) == samples.Model([samples.Layer(1)])
+    with pytest.raises(UnsafePayloadError, match="samples.Layer"):
+        load(text, safe=True, allow=["samples.Model"])
+    with pytest.raises(UnsafePayloadError):
+        load(text, safe=True, allow=["sample"])  # a prefix ends at a dot
+
+
+def test_an_alias_is_refused_after_import_by_what_it_resolves_to():
+    with pytest.raises(UnsafePayloadError, match="imports as posix.system|imports as nt.system") as info:
+        load('{"f": {"__nni_type__": "path:logging.os.system"}}', safe=True, allow=["logging"])
+    assert info.value.path == "$.f"
+
+
+def test_safe_policy_allows_natively_encoded_values_without_any_allow():
+    import datetime as dt
+    from decimal import Decimal
+
+    value = {"when": dt.datetime(2024, 1, 2, 3), "d": Decimal("1.5"), "s": {1, 2}, "b": b"x", "r": range(3)}
+    assert load(dump(value), safe=True) == value
+    np = pytest.importorskip("numpy")
+    arr = np.arange(6, dtype=np.float32).reshape(2, 3)
+    assert np.array_equal(load(dump(arr), safe=True), arr)
+    assert np.array_equal(load(dump(arr, compact_arrays=True), safe=True), arr)
+
+
+def test_enums_need_their_type_allowed():
+    text = dump(samples.Color.RED)
+    with pytest.raises(UnsafePayloadError, match="samples.Color"):
+        load(text, safe=True)
+    assert load(text, safe=True, allow=["samples.Color"]) is samples.Color.RED
+
+
+def test_limits_can_be_raised_and_a_policy_object_used():
+    text = json.dumps([[[[1]]]])
+    with pytest.raises(UnsafePayloadError, match="max_depth=3"):
+        load(text, policy=LoadPolicy.safe(max_depth=3))
+    assert load(text, policy=LoadPolicy.safe(max_depth=4)) == [[[[1]]]]
+    with pytest.raises(TypeError, match="unknown limit"):
+        LoadPolicy.safe(max_fun=1)
+    with pytest.raises(TypeError, match="pass safe=True as well"):
+        load("1", allow=["x"])
+    with pytest.raises(TypeError, match="either policy= or safe="):
+        load("1", safe=True, policy=LoadPolicy.safe())
+
+
+def test_process_wide_default_policy():
+    text = dump(samples.Layer(2))
+    previous = traceable.set_default_policy(LoadPolicy.safe(allow=["samples.Layer"]))
+    try:
+        assert load(text) == samples.Layer(2)
+        with pytest.raises(UnsafePayloadError):
+            load(dump(samples.Plain(1)))
+    finally:
+        traceable.set_default_policy(previous)
+    assert traceable.get_default_policy() is previous
+
+
+def test_file_payloads_are_read_no_further_than_the_size_limit(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(["x" * 1000] * 100))
+    with pytest.raises(UnsafePayloadError, match="max_size=1,000"):
+        load(fp=path, policy=LoadPolicy.safe(max_size=1000))
+
+
+def test_gzipped_payloads_load_safely_within_the_limit():
+    data = traceable.dump_bytes({"a": [1, 2, 3]})
+    assert load_bytes(data, safe=True) == {"a": [1, 2, 3]}
+    multi = gzip.compress(b'{"a": ') + gzip.compress(b"[1]}")
+    assert load_bytes(multi, safe=True) == {"a": [1]}
+    with pytest.raises(UnsafePayloadError, match="max_decompressed_size"):
+        load_bytes(gzip.compress(b"[" + b" " * 5000 + b"]"), policy=LoadPolicy.safe(max_decompressed_size=1000))
+
+
+def test_audit_lists_everything_a_load_would_do_without_doing_it(tmp_path):
+    marker = tmp_path / "marker"
+    payload = {
+        "model": {"__symbol__": "path:samples.Layer", "__kwargs__": {"width": 1}},
+        "run": [touch(str(marker))],
+        "blob": {"__nni_obj__": pickled(hostile.TouchOnUnpickle(str(marker)))},
+        "kind": {"__enum__": {"__enum_instance_type__": ["samples", "Color"], "name": "RED"}},
+        "plain": [1, 2, {"x": "y"}],
+    }
+    findings = audit(json.dumps(payload), safe=True, allow=["samples"])
+    assert not marker.exists()
+    summary = [(f.path, f.action, f.name, f.allowed, f.rule) for f in findings]
+    assert summary == [
+        ("$.model", "call", "samples.Layer", True, ""),
+        ("$.run[0]", "call", "pathlib.Path.touch", False, "allow"),
+        ("$.blob", "unpickle", None, False, "allow_pickle"),
+        ("$.kind", "import", "samples.Color", True, ""),
+    ]
+    blob = next(f for f in findings if f.action == "unpickle")
+    assert blob.size > 50
+    assert str(findings[1]) == "$.run[0]: call pathlib.Path.touch - REFUSED (allow)"
+    trusting = audit(json.dumps(payload))
+    assert all(f.allowed for f in trusting)
+    assert len(trusting) == 4
+
+
+def test_audit_reports_broken_limits():
+    findings = audit("[" * 300 + "]" * 300, safe=True)
+    assert [(f.action, f.rule) for f in findings] == [("limit", "max_depth")]
+
+
+def test_pickles_record_the_versions_that_made_them():
+    text = dump(samples.Plain(1))
+    body = json.loads(text)
+    assert body["python"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert body["cloudpickle"] == cloudpickle.__version__
+    broken = json.dumps(
+        {"__nni_obj__": base64.b64encode(b"\x80\x05garbage").decode(), "python": "2.7", "cloudpickle": "0.1"}
+    )
+    with pytest.raises(DecodeError, match="it was made with python 2.7 and cloudpickle 0.1, and this is python"):
+        load(broken)
