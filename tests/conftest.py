@@ -11,4 +11,11 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
 
-collect_ignore = ["samples.py", "nni_samples.py", "hostile.py", "hostile_import.py", "typing/typed_usage.py"]
+collect_ignore = [
+    "samples.py",
+    "strategies.py",
+    "nni_samples.py",
+    "hostile.py",
+    "hostile_import.py",
+    "typing/typed_usage.py",
+]

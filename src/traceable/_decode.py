@@ -147,7 +147,10 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
         return _parse_with(decoder, text, ignore_comments)
     except _Failure as failure:
         tree = _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
-        path = _path_of_marker(tree, failure.rank)
+        try:
+            path = _path_of_marker(tree, failure.rank)
+        except RecursionError:  # too deep to walk back to: say where from the top
+            path = "$"
         error = failure.error
         reason = str(error) if isinstance(error, DecodeError) else f"{type(error).__name__}: {error}"
         message = f"cannot decode the {failure.marker} object at {path}: {reason}"

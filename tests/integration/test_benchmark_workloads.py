@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("numpy")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks import run, workloads  # noqa: E402
+from benchmarks import run, workloads
 
 
 def test_every_benchmark_workload_round_trips():
