@@ -307,7 +307,10 @@ def payload_text(string: Any, fp: Any, policy: LoadPolicy, caller: str) -> str:
         policy.exceeded("max_size", len(data), None, "the payload's size in bytes")
         if data[:3] == _GZIP_MAGIC:
             data = _gunzip(data, policy)
-        return data.decode("utf-8-sig")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise DecodeError(f"the payload is not UTF-8 text: {err}") from err
     if not isinstance(string, str):
         raise TypeError(f"{caller} takes str or bytes, not {type(string).__name__}")
     return string
@@ -316,7 +319,10 @@ def payload_text(string: Any, fp: Any, policy: LoadPolicy, caller: str) -> str:
 def _gunzip(data: bytes, policy: LoadPolicy) -> bytes:
     limit = policy.max_decompressed_size
     if limit is None:
-        return gzip.decompress(data)
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as err:
+            raise DecodeError(f"the payload is not valid gzip: {err}") from err
     # Never more than the limit in memory: a gzip bomb is refused, not inflated.
     out = bytearray()
     while data[:3] == _GZIP_MAGIC:

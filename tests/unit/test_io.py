@@ -10,6 +10,7 @@ import threading
 import pytest
 
 import samples
+import traceable
 from traceable import EncodeError, dump, dump_bytes, load, load_bytes
 
 VALUE = {"layer": samples.Layer(3), "values": [1.5, None, "é"]}
@@ -136,3 +137,10 @@ def test_a_streamed_dump_that_fails_reports_the_path_from_the_root_and_writes_no
     assert info.value.path == "$.rows[2][1]"
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["payload.json"]
+
+
+@pytest.mark.parametrize("safe", [False, True])
+@pytest.mark.parametrize("data", [b"\xff\xfe{}", b"\x1f\x8b\x08garbage", gzip.compress(b"[1, 2]")[:-6]])
+def test_bad_bytes_are_decode_errors(data, safe):
+    with pytest.raises(traceable.DecodeError):
+        load_bytes(data, safe=safe)
