@@ -175,15 +175,6 @@ class Encoder:
             failure.__cause__ = err
             raise _Failure(obj, failure) from err
 
-    def convert(self, obj: Any) -> Any:
-        """The JSON-able form of one value that the JSON writer cannot take as it is.
-
-        Raises:
-            EncodeError: no form, or the pickle fallback is over the limit.
-        """
-        handler = self._handlers.get(type(obj)) or self._handler_for(type(obj))
-        return handler(obj)
-
     def _handler_for(self, cls: type) -> Callable[[Any], Any]:
         # What encodes instances of ``cls``, in NNI 3.0's order of precedence; decided
         # once per class. Handlers that depend on the instance (a traced class's
