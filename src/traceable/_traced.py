@@ -317,11 +317,25 @@ def _side_get(obj: Any) -> TraceRecord | tuple[Any, Any, Any]:
 
 def _side_set(obj: Any, record: TraceRecord | tuple[Any, Any, Any]) -> None:
     key = id(obj)
+    entry = _SIDE_RECORDS.get(key)
+    if entry is not None and entry[0]() is obj:  # a new record for the same object
+        _SIDE_RECORDS[key] = (entry[0], record)
+        return
+    ref = weakref.ref(obj, _forget)
+    _REF_KEYS[id(ref)] = key
+    _SIDE_RECORDS[key] = (ref, record)
 
-    def forget(_: object) -> None:
-        _SIDE_RECORDS.pop(key, None)
 
-    _SIDE_RECORDS[key] = (weakref.ref(obj, forget), record)
+# id of each weak reference -> id of its object: one shared callback, not a closure per
+# object, frees the record when the object dies.
+_REF_KEYS: dict[int, int] = {}
+
+
+def _forget(ref: weakref.ref[Any]) -> None:
+    key = _REF_KEYS.pop(id(ref), None)
+    entry = _SIDE_RECORDS.get(key) if key is not None else None
+    if entry is not None and entry[0] is ref:
+        del _SIDE_RECORDS[key]  # type: ignore[arg-type]
 
 
 _TRACED_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get", "__reduce_ex__")
@@ -380,7 +394,9 @@ def attach(result: Any, record: TraceRecord | tuple[Any, Any, Any], func: Any = 
             try:
                 result.__class__ = _MOVABLE[cls] = _result_class(cls)
             except TypeError:
-                _SIDE_RECORDS.pop(id(result), None)
+                entry = _SIDE_RECORDS.pop(id(result), None)
+                if entry is not None:
+                    _REF_KEYS.pop(id(entry[0]), None)
                 raise
         except TypeError as err:
             raise TraceError(

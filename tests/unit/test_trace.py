@@ -294,10 +294,12 @@ def test_records_of_function_results_are_freed_with_the_results():
 
     from traceable import _traced
 
-    before = len(_traced._SIDE_RECORDS)
+    before = len(_traced._SIDE_RECORDS), len(_traced._REF_KEYS)
     results = [samples.make_plain(i) for i in range(100)]
-    assert len(_traced._SIDE_RECORDS) == before + 100
+    assert len(_traced._SIDE_RECORDS) == before[0] + 100
+    # Reading the record through the interface stores it again, for the same object.
     assert [r.trace_kwargs["v"] for r in results] == list(range(100))
+    assert len(_traced._REF_KEYS) == before[1] + 100
     del results
     gc.collect()
-    assert len(_traced._SIDE_RECORDS) == before
+    assert (len(_traced._SIDE_RECORDS), len(_traced._REF_KEYS)) == before
