@@ -67,6 +67,8 @@ def dump(
     Args:
         obj: the object to write.
         fp: a path or an open file (text or binary) to write to; None to return the text.
+            The text is streamed; if encoding fails, a path is left as it was and a
+            seekable file is cut back to where it was.
         use_trace: write traced objects as their call (otherwise they are pickled).
         pickle_size_limit: the largest pickle, in bytes, of the fallback; -1 for no limit.
         allow_nan: write NaN and infinities (as ``NaN``, ``Infinity``) instead of raising.
@@ -93,8 +95,10 @@ def dump(
     if isinstance(fp, (str, os.PathLike)):
         # Streamed: a file on disk never needs all the text in memory at once.
         _write_path(fp, encoder.iter_encode(obj))
+    elif _seekable(fp):
+        _write_stream(fp, encoder.iter_encode(obj))
     else:
-        _write(fp, encoder.encode(obj))  # all of it first: an error leaves the file untouched
+        _write(fp, encoder.encode(obj))  # a pipe: all of it first, so an error writes nothing
     return None
 
 
@@ -360,6 +364,28 @@ def _write(fp: Any, payload: str | bytes) -> None:
     if not hasattr(fp, "write"):
         raise TypeError(f"fp must be a path or an open file, not {type(fp).__name__}")
     _write_chunks(fp, payload, binary=not isinstance(fp, io.TextIOBase) and "b" in getattr(fp, "mode", "b"))
+
+
+def _seekable(fp: Any) -> bool:
+    try:
+        return bool(fp.seekable())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _write_stream(fp: Any, pieces: Iterator[str | bytes]) -> None:
+    # Streamed into an open file; on an error, cut the file back to where it was.
+    if not hasattr(fp, "write"):
+        raise TypeError(f"fp must be a path or an open file, not {type(fp).__name__}")
+    binary = not isinstance(fp, io.TextIOBase) and "b" in getattr(fp, "mode", "b")
+    start = fp.tell()
+    try:
+        for piece in pieces:
+            _write_chunks(fp, piece, binary=binary)
+    except BaseException:
+        fp.seek(start)
+        fp.truncate()
+        raise
 
 
 def _write_path(path: PathLike, pieces: Iterator[str | bytes]) -> None:

@@ -144,3 +144,17 @@ def test_a_streamed_dump_that_fails_reports_the_path_from_the_root_and_writes_no
 def test_bad_bytes_are_decode_errors(data, safe):
     with pytest.raises(traceable.DecodeError):
         load_bytes(data, safe=safe)
+
+
+def test_dump_to_an_open_file_streams_and_cuts_back_on_error(tmp_path):
+    path = tmp_path / "payload.json"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("kept ")
+        dump({"a": [1, 2], "b": "é"}, f)
+        with pytest.raises(EncodeError, match=r"at \$\.rows\[1\]"):
+            dump({"rows": [[1] * 1000, threading.Lock()]}, f)
+    assert path.read_text(encoding="utf-8") == 'kept {"a": [1, 2], "b": "\\u00e9"}'
+    buffer = io.BytesIO(b"x")
+    buffer.seek(1)
+    dump([1, {"c": None}], buffer)
+    assert buffer.getvalue() == b'x[1, {"c": null}]'
