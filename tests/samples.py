@@ -223,3 +223,13 @@ def square(x: int) -> int:
 def describe_traced(obj: Any) -> tuple[Any, Any, Any, str, Any]:
     """Run in worker processes: what arrived, and the object itself to send back."""
     return obj.trace_symbol, obj.trace_args, obj.trace_kwargs, type(obj).__name__, obj
+
+
+BUILT: list[Any] = []
+
+
+@trace
+def make_counted(i: Any) -> Plain:
+    """Records each call in BUILT, to count how often a load builds it."""
+    BUILT.append(i)
+    return Plain(i)

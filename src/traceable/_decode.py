@@ -138,15 +138,19 @@ def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -
 def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
     if not _may_have_markers(text):
         return _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
+    if ignore_comments and ("#" in text or "//" in text):
+        # Before the hooked parse, not on its failure: a retry would build again the
+        # objects that came before the comment. On comment-free JSON this changes nothing.
+        text = strip_comments(text)
     state = _Decoder(policy)
     if preserve_order:
         decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: state.hook(OrderedDict(pairs)))
     else:
         decoder = json.JSONDecoder(object_hook=state.hook)
     try:
-        return _parse_with(decoder, text, ignore_comments)
+        return _parse_with(decoder, text, ignore_comments=False)
     except _Failure as failure:
-        tree = _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
+        tree = _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments=False)
         try:
             path = _path_of_marker(tree, failure.rank)
         except RecursionError:  # too deep to walk back to: say where from the top

@@ -158,3 +158,11 @@ def test_dump_to_an_open_file_streams_and_cuts_back_on_error(tmp_path):
     buffer.seek(1)
     dump([1, {"c": None}], buffer)
     assert buffer.getvalue() == b'x[1, {"c": null}]'
+
+
+def test_objects_before_a_comment_are_built_once():
+    text = dump({"a": samples.make_counted(1)})[:-1] + ', // a comment\n "b": "http://x"}'
+    samples.BUILT.clear()
+    loaded = load(text)
+    assert samples.BUILT == [1]
+    assert loaded["b"] == "http://x"
