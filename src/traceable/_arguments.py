@@ -16,6 +16,8 @@ import warnings
 from collections.abc import Callable, MutableMapping, MutableSequence, MutableSet
 from typing import Any
 
+from traceable._traced import Traced
+
 # Values passed to the callee as they are: immutable and common.
 PLAIN = frozenset({int, float, str, bool, type(None), tuple, bytes, complex, frozenset})
 _MUTABLE = (MutableMapping, MutableSequence, MutableSet)
@@ -48,6 +50,10 @@ def call_value(value: Any) -> Any:
     copy_exact = _COPY.get(type(value))
     if copy_exact is not None:  # the common containers, without the ABC checks below
         return copy_exact(value)
+    if isinstance(value, Traced):
+        # A traced container is a recorded object itself; copying it would call its traced
+        # __init__ again (deque and defaultdict copy through type(self)(self)), endlessly.
+        return value
     unwrap = getattr(type(value), "_unwrap_parameter", None)
     if unwrap is not None:
         value = unwrap(value)

@@ -7,6 +7,7 @@ stops at the first thing the policy refuses, and :func:`audit`, which lists ever
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from typing import Any
 
 from traceable import _wire
@@ -14,7 +15,17 @@ from traceable._encode import format_path
 from traceable._policy import LoadPolicy
 from traceable.exceptions import UnsafePayloadError
 
-__all__ = ["Finding", "inspect_tree"]
+__all__ = ["Finding", "Pairs", "inspect_tree"]
+
+
+class Pairs(list):  # type: ignore[type-arg]
+    """A JSON object as all its (key, value) pairs, repeated keys included.
+
+    Parsed with ``object_pairs_hook=Pairs``, a payload shows every value that a load
+    builds: a dict would keep only the last value of a repeated key, yet the parser
+    builds the earlier ones too.
+    """
+
 
 _NAMED = {
     _wire.SYMBOL: "call",
@@ -52,46 +63,71 @@ class Finding:
         return f"{self.path}: {self.detail} - {verdict}"
 
 
+_ROOT = object()  # the key of the whole payload, left out of paths
+_DONE = object()
+
+
 def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None = None) -> None:
     """Check the parsed payload ``tree`` against ``policy``, importing nothing.
 
     With ``findings``, record every finding there instead of raising at the first refusal.
+    The walk keeps only the path to the current value: memory grows with depth, not size.
 
     Raises:
         UnsafePayloadError: the policy refuses something (only without ``findings``).
     """
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(tree, ())]
+    keys: list[Any] = []  # the keys of the open containers, _ROOT first
+    stack: list[Iterator[tuple[Any, Any]]] = [iter([(_ROOT, tree)])]
+    max_string = policy.max_string_length
     while stack:
-        node, keys = stack.pop()
+        item: Any = next(stack[-1], _DONE)
+        if item is _DONE:
+            stack.pop()
+            if stack:
+                keys.pop()
+            continue
+        key: Any = item[0]
+        node: Any = item[1]
         if isinstance(node, str):
-            if policy.max_string_length is not None and len(node) > policy.max_string_length:
-                _report(findings, _limit(policy, "max_string_length", len(node), keys, "a string's length"))
-        elif isinstance(node, list):
-            _check_depth(policy, keys, findings)
-            stack.extend((value, (*keys, index)) for index, value in reversed(list(enumerate(node))))
-        elif isinstance(node, dict):
-            _check_depth(policy, keys, findings)
-            _inspect_object(node, keys, policy, findings)
-            for key in node:
-                if policy.max_string_length is not None and len(key) > policy.max_string_length:
-                    _report(findings, _limit(policy, "max_string_length", len(key), keys, "a key's length"))
-            stack.extend((value, (*keys, key)) for key, value in reversed(list(node.items())))
+            if max_string is not None and len(node) > max_string:
+                _report(findings, _limit(policy, "max_string_length", len(node), _path(keys, key), "a string's length"))
+            continue
+        if not isinstance(node, (list, dict)):  # Pairs is a list
+            continue
+        keys.append(key)
+        if policy.max_depth is not None and len(keys) == policy.max_depth + 1:  # reported once per branch
+            _report(findings, _limit(policy, "max_depth", len(keys), _path(keys), "the nesting depth"))
+        if isinstance(node, (dict, Pairs)):
+            pairs = list(node.items()) if isinstance(node, dict) else node
+            obj = dict(pairs)
+            if len(obj) != len(pairs):
+                _report(
+                    findings, Finding(_path(keys), "limit", None, 0, False, "unique_keys", "repeat a key in one object")
+                )
+            _inspect_object(obj, _path(keys), policy, findings)
+            if max_string is not None:
+                for name in obj:
+                    if len(name) > max_string:
+                        _report(findings, _limit(policy, "max_string_length", len(name), _path(keys), "a key's length"))
+            stack.append(iter(pairs))
+        else:
+            stack.append(enumerate(node))
 
 
-def _check_depth(policy: LoadPolicy, keys: tuple[str | int, ...], findings: list[Finding] | None) -> None:
-    # A container at ``keys`` is nested len(keys) + 1 deep (the root is 1); each branch
-    # that goes too deep is reported once, where it crosses the limit.
-    if policy.max_depth is not None and len(keys) == policy.max_depth:  # the first level too deep
-        _report(findings, _limit(policy, "max_depth", len(keys) + 1, keys, "the nesting depth"))
+def _path(keys: list[Any], last: Any = _ROOT) -> str:
+    return format_path([k for k in (*keys, last) if k is not _ROOT])
 
 
-def _inspect_object(obj: dict[str, Any], keys: tuple[str | int, ...], policy: LoadPolicy, findings: Any) -> None:
-    path = format_path(keys)
+def _as_dict(value: Any) -> Any:
+    return dict(value) if isinstance(value, Pairs) else value
+
+
+def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
     for marker, action in _NAMED.items():
         if marker in obj:
             _report(findings, _named(obj[marker], action, marker, path, policy))
     if _wire.ENUM in obj:
-        body = obj[_wire.ENUM]
+        body = _as_dict(obj[_wire.ENUM])
         where = body.get(_wire.ENUM_TYPE) if isinstance(body, dict) else None
         if isinstance(where, list) and len(where) == 2 and all(isinstance(p, (str, type(None))) for p in where):
             name = f"{where[0] or '__main__'}.{where[1]}"
@@ -103,13 +139,59 @@ def _inspect_object(obj: dict[str, Any], keys: tuple[str | int, ...], policy: Lo
         size = len(blob) * 3 // 4 if isinstance(blob, str) else 0
         _report(findings, _pickle(size, path, policy, "a pickled object"))
     if _wire.NDARRAY in obj:
-        shape = obj.get("shape")
-        if isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape):
-            count = 1
-            for n in shape:
-                count *= n
-            if policy.max_array_elements is not None and count > policy.max_array_elements:
-                _report(findings, _limit(policy, "max_array_elements", count, keys, "the array's declared size"))
+        _inspect_array(obj.get("shape"), obj.get("dtype"), path, policy, findings)
+    if _wire.DATAFRAME in obj:
+        meta = _as_dict(obj[_wire.DATAFRAME])
+        meta = meta if isinstance(meta, dict) else {}
+        for name, dtype in zip(meta.get("column_order") or [], meta.get("types") or [], strict=False):
+            column = obj.get(name) if isinstance(name, str) else None
+            _inspect_array([len(column)] if isinstance(column, list) else [0], dtype, path, policy, findings)
+    if _wire.SERIES in obj:
+        meta, data = _as_dict(obj[_wire.SERIES]), obj.get("data")
+        dtype = meta.get("type") if isinstance(meta, dict) else None
+        _inspect_array([len(data)] if isinstance(data, list) else [0], dtype, path, policy, findings)
+    for marker in (_wire.SET, _wire.FROZENSET):
+        if isinstance(obj.get(marker), list):
+            _inspect_set(obj[marker], path, findings)
+
+
+def _inspect_array(shape: Any, dtype: Any, path: str, policy: LoadPolicy, findings: Any) -> None:
+    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+        return  # malformed: the decoder refuses it without allocating anything
+    bound = policy.max_array_elements
+    count = 1
+    for n in shape:
+        count *= n
+        if bound is not None and count > bound:  # stop before the product grows huge
+            _report(
+                findings, _limit(policy, "max_array_elements", bound + 1, path, "the array's declared size (at least)")
+            )
+            return
+    if policy.max_array_bytes is None or not isinstance(dtype, str):
+        return
+    import numpy as np  # an array's dtype, natively encoded: numpy is fair to import
+
+    try:
+        itemsize = np.dtype(dtype).itemsize
+    except Exception:  # malformed: the decoder refuses it
+        return
+    if count * itemsize > policy.max_array_bytes:
+        _report(
+            findings, _limit(policy, "max_array_bytes", count * itemsize, path, f"the array's size in bytes ({dtype})")
+        )
+
+
+def _inspect_set(items: list[Any], path: str, findings: Any) -> None:
+    # Python's ints hash to themselves (modulo a prime), so a payload can make every item
+    # of a set collide, and building it quadratic. Strings are safe: their hashes are salted.
+    if len(items) < 1024:
+        return
+    hashes = set()
+    for item in items:
+        if isinstance(item, (int, float)):
+            hashes.add(hash(item))
+    if len(hashes) * 8 < sum(isinstance(item, (int, float)) for item in items):
+        _report(findings, Finding(path, "limit", None, 0, False, "set_hashes", "build a set whose items share hashes"))
 
 
 def _named(name: Any, action: str, what: str, path: str, policy: LoadPolicy) -> Finding:
@@ -130,9 +212,9 @@ def _pickle(size: int, path: str, policy: LoadPolicy, what: str) -> Finding:
     )
 
 
-def _limit(policy: LoadPolicy, limit: str, value: int, keys: tuple[str | int, ...], what: str) -> Finding:
+def _limit(policy: LoadPolicy, limit: str, value: int, path: str, what: str) -> Finding:
     bound = getattr(policy, limit)
-    return Finding(format_path(keys), "limit", None, 0, False, limit, f"{what} is {value:,}, over {limit}={bound:,}")
+    return Finding(path, "limit", None, 0, False, limit, f"{what} is {value:,}, over {limit}={bound:,}")
 
 
 def _report(findings: list[Finding] | None, finding: Finding) -> None:
@@ -143,6 +225,8 @@ def _report(findings: list[Finding] | None, finding: Finding) -> None:
         return
     if finding.action == "unpickle":
         policy_advice = "unpickling runs arbitrary code; load it with the default policy only if you trust its source"
+    elif finding.rule in ("unique_keys", "set_hashes"):
+        policy_advice = "a payload written by dump never does this; do not load it"
     elif finding.action == "limit":
         policy_advice = f"raise it with LoadPolicy.safe({finding.rule}=...) if the payload is legitimate"
     else:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from traceable import _wire
-from traceable._audit import Finding, inspect_tree
+from traceable._audit import Finding, Pairs, inspect_tree
 from traceable._codecs import stdlib
 from traceable._encode import format_path
 from traceable._pickle import unpickle_b64
@@ -125,7 +125,7 @@ def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -
 
         return parse
 
-    decoder = json.JSONDecoder(parse_int=parse_number(int), parse_float=parse_number(float))
+    decoder = json.JSONDecoder(object_pairs_hook=Pairs, parse_int=parse_number(int), parse_float=parse_number(float))
     try:
         return _parse_with(decoder, text, ignore_comments)
     except DecodeError as err:
@@ -150,7 +150,7 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
     try:
         return _parse_with(decoder, text, ignore_comments=False)
     except _Failure as failure:
-        tree = _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments=False)
+        tree = _parse_with(_PAIRS_DECODER, text, ignore_comments=False)
         try:
             path = _path_of_marker(tree, failure.rank)
         except RecursionError:  # too deep to walk back to: say where from the top
@@ -235,11 +235,16 @@ class _Decoder:
             return traced
 
 
+# Every pair, repeated keys included: the hooked parse builds their values too, so
+# counting them keeps the ranks aligned.
+_PAIRS_DECODER = json.JSONDecoder(object_pairs_hook=Pairs)
+
+
 def _path_of_marker(tree: Any, rank: int) -> str:
     """The path of the ``rank``-th marker object of ``tree`` in closing (post-)order."""
     count = 0
     for keys, obj in _post_order(tree, []):
-        if isinstance(obj, dict) and not _MARKERS.isdisjoint(obj):
+        if isinstance(obj, Pairs) and any(key in _MARKERS for key, _ in obj):
             count += 1
             if count == rank:
                 return format_path(keys)
@@ -247,8 +252,8 @@ def _path_of_marker(tree: Any, rank: int) -> str:
 
 
 def _post_order(obj: Any, keys: list[str | int]) -> Iterator[tuple[list[str | int], Any]]:
-    if isinstance(obj, dict):
-        for key, value in obj.items():
+    if isinstance(obj, Pairs):
+        for key, value in obj:
             yield from _post_order(value, [*keys, key])
     elif isinstance(obj, list):
         for index, value in enumerate(obj):

@@ -269,6 +269,11 @@ class Encoder:
             yield from obj.items()
         elif isinstance(obj, (list, tuple)):
             yield from enumerate(obj)
+        elif isinstance(obj, (set, frozenset)):  # as written: {"__set__": [sorted items]}
+            marker = _wire.SET if isinstance(obj, set) else _wire.FROZENSET
+            yield marker, stdlib.sorted_if_possible(obj)
+        elif type(obj).__module__ == "numpy" and type(obj).__name__ == "ndarray":
+            yield _wire.NDARRAY, obj.tolist()
         elif not isinstance(obj, (str, int, float, type(None))):
             try:  # expand what expands cheaply and without side effects
                 parts = record_parts(obj) if self.use_trace else None

@@ -36,6 +36,8 @@ class LoadPolicy:
         max_string_length: the longest string, in characters.
         max_number_length: the longest number, in characters of text.
         max_array_elements: the most elements a numpy array may declare in its shape.
+        max_array_bytes: the most bytes a numpy array (or pandas column) may declare,
+            its shape times its dtype's item size.
 
     Example:
         >>> policy = LoadPolicy.safe(allow=["collections.OrderedDict"])
@@ -51,6 +53,7 @@ class LoadPolicy:
     max_string_length: int | None = None
     max_number_length: int | None = None
     max_array_elements: int | None = None
+    max_array_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if self.allow is not None:
@@ -85,6 +88,7 @@ class LoadPolicy:
             "max_string_length": 16 * _MiB,
             "max_number_length": 1000,
             "max_array_elements": 100_000_000,
+            "max_array_bytes": 256 * _MiB,
         }
         unknown = set(limits) - set(settings)
         if unknown:

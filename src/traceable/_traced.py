@@ -190,7 +190,8 @@ class Traced(Traceable):
         # Rebuild the object as its own class would, then put the record back. A traced
         # class that pickle cannot find by name (trace(nn.Conv2d)) is made again by
         # trace() on the other side, standing in for it as _ThisClass in the arguments.
-        reduced = _inherited(self, "__reduce_ex__")(protocol)
+        # Protocols 0 and 1 refuse classes with __slots__; protocol 2's recipe loads under any.
+        reduced = _inherited(self, "__reduce_ex__")(max(protocol, 2))
         if isinstance(reduced, str):
             return reduced
         func, args, *rest = reduced

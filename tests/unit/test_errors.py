@@ -129,3 +129,13 @@ def test_load_without_payload_or_with_a_file_positionally():
 
     with pytest.raises(TypeError, match=r"pass it as load\(fp=file\)"):
         load(io.StringIO("{}"))
+
+
+def test_paths_go_into_sets_and_object_arrays():
+    with pytest.raises(EncodeError) as info:
+        dump({"a": {threading.Lock()}})
+    assert info.value.path == "$.a.__set__[0]"
+    np = pytest.importorskip("numpy")
+    with pytest.raises(EncodeError) as info:
+        dump({"a": np.array([1, threading.Lock()], dtype=object)})
+    assert info.value.path == "$.a.__ndarray__[1]"

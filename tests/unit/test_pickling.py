@@ -147,3 +147,19 @@ def test_a_class_traced_again_after_its_wrapper_died_pickles_to_the_new_wrapper(
     assert clone.trace_kwargs == {"a": 1}
     assert copy.copy(obj).trace_kwargs == {"a": 1}
     assert type(copy.copy(obj)) is type(obj)
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_every_pickle_protocol(protocol):
+    loaded = pickle.loads(pickle.dumps(samples.Layer(3), protocol))
+    assert loaded.trace_kwargs == {"width": 3}
+    assert loaded == samples.Layer(3)
+
+
+def test_traced_containers_that_copy_through_their_own_class_copy_once():
+    d = trace(collections.defaultdict)(list, a=[1])
+    assert dict(copy.copy(d)) == {"a": [1]}
+    assert dict(copy.deepcopy(d)) == {"a": [1]}
+    q = trace(collections.deque)(trace(collections.deque)([1]))
+    assert list(q) == [1]
+    assert list(copy.copy(q)) == [1]

@@ -184,7 +184,7 @@ def test_safe_policy_refuses_payloads_that_run_code_and_runs_none_of_it(tmp_path
     data, allow = _code_payload(name, marker)
     outcome = _run(tmp_path, data, marker, "safe", allow)
     assert outcome["error"] == "UnsafePayloadError", outcome
-    assert outcome["rule"] in ("allow", "allow_pickle")
+    assert outcome["rule"] in ("allow", "allow_pickle", "unique_keys")
     assert not marker.exists()
     assert outcome["seconds"] < 2
     assert outcome["mb"] < 200
@@ -353,3 +353,74 @@ def test_pickles_record_the_versions_that_made_them():
     )
     with pytest.raises(DecodeError, match=r"it was made with python 2\.7 and cloudpickle 0\.1, and this is python"):
         load(broken)
+
+
+def test_repeated_keys_are_refused_by_the_safe_policy_and_reported_by_audit():
+    hidden = '{"a": {"__ndarray__": [], "dtype": "O", "shape": [15000, 15000]}, "a": 1}'
+    with pytest.raises(UnsafePayloadError) as info:
+        load(hidden, safe=True)
+    assert info.value.rule == "unique_keys"
+    findings = audit('{"a": {"__symbol__": "path:os.system"}, "a": 1}', safe=True)
+    assert [(f.path, f.rule) for f in findings] == [("$", "unique_keys"), ("$.a", "allow")]
+
+
+def test_error_paths_count_objects_under_repeated_keys():
+    text = '{"a": {"__symbol__": "path:samples.Layer", "__kwargs__": {"width": 1}}, "a": 1, "b": {"__symbol__": "path:nowhere.X"}}'
+    with pytest.raises(DecodeError) as info:
+        load(text)
+    assert info.value.path == "$.b"
+
+
+def test_compressed_array_data_is_inflated_no_further_than_its_declared_size():
+    bomb = base64.b64encode(gzip.compress(bytes(64 << 20))).decode()
+    with pytest.raises(DecodeError, match="bytes of data for shape"):
+        load(json.dumps({"__ndarray__": "b64.gz:" + bomb, "dtype": "uint8", "shape": [1]}))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"__ndarray__": [0], "dtype": "U200000000", "shape": [1]}',
+        '{"__ndarray__": [0, 0, 0, 0], "dtype": "(8000,8000)f8", "shape": [4]}',
+        '{"__pandas_series__": {"name": "s", "type": "U200000000"}, "index": [0], "data": ["a"]}',
+        '{"__pandas_dataframe__": {"column_order": ["a"], "types": ["U200000000"]}, "index": [0], "a": ["x"]}',
+    ],
+)
+def test_arrays_declaring_huge_items_are_refused_by_their_size_in_bytes(payload):
+    with pytest.raises(UnsafePayloadError) as info:
+        load(payload, safe=True)
+    assert info.value.rule == "max_array_bytes"
+
+
+def test_huge_shapes_are_refused_without_computing_their_product():
+    n = "9" * 999
+    payload = '{"__ndarray__": [], "dtype": "uint8", "shape": [%s]}' % ",".join([n] * 5)  # noqa: UP031
+    with pytest.raises(UnsafePayloadError) as info:
+        load(payload, safe=True)
+    assert info.value.rule == "max_array_elements"
+    assert [f.rule for f in audit(payload, safe=True)] == ["max_array_elements"]
+
+
+@pytest.mark.parametrize("numerator", ['"1e300000000"', '{"__decimal__": "1e300000000"}'])
+def test_fractions_take_integers_only(numerator):
+    payload = '{"__fraction__": true, "numerator": %s, "denominator": 1}' % numerator  # noqa: UP031
+    for safe in (False, True):
+        with pytest.raises(DecodeError, match="must be integers"):
+            load(payload, safe=safe)
+
+
+def test_sets_of_colliding_numbers_are_refused():
+    items = [k * (2**61 - 1) for k in range(1, 5000)]
+    with pytest.raises(UnsafePayloadError) as info:
+        load(json.dumps({"__set__": items}), safe=True)
+    assert info.value.rule == "set_hashes"
+    assert load(json.dumps({"__set__": list(range(5000))}), safe=True) == set(range(5000))
+
+
+def test_the_check_keeps_only_the_current_path_in_memory():
+    # Deep and wide at once: the walk must not hold a path per value.
+    text = "[" * 150 + "0," * 200_000 + "0" + "]" * 150
+    value = load(text, safe=True)
+    for _ in range(149):
+        value = value[0]
+    assert len(value) == 200_001

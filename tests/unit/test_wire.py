@@ -225,3 +225,11 @@ def test_int_enum_is_written_as_its_value_like_nni():
         LOW = 1
 
     assert dump(Level.LOW) == "1"
+
+
+def test_named_fixed_offsets_are_written_by_offset_and_load_as_the_same_instant():
+    value = dt.datetime(2020, 7, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=1), "CET"))
+    text = dump(value)
+    assert '"tzinfo": "UTC+01:00"' in text
+    assert load(text) == value
+    assert load(text).utcoffset() == dt.timedelta(hours=1)

@@ -6,8 +6,9 @@ Imported only when a numpy value is dumped or an ``__ndarray__`` marker is loade
 from __future__ import annotations
 
 import base64
-import gzip
+import math
 import sys
+import zlib
 from typing import Any, Literal
 
 import numpy as np
@@ -54,16 +55,13 @@ def decode_ndarray(d: dict[str, Any]) -> Any:
     if isinstance(data, str):
         return _from_base64(data, dtype, tuple(shape), d.get("endian"))
     if dtype.kind == "O":
-        arr = np.empty(len(data), dtype=object) if len(shape) == 1 else None
-        if arr is not None:
-            arr[:] = data
-        else:
-            arr = np.empty(tuple(shape), dtype=object)
-            for index in np.ndindex(*shape):
-                item: Any = data
-                for i in index:
-                    item = item[i]
-                arr[index] = item
+        _check_nesting(data, shape)  # before allocating: the data must fill the shape
+        arr = np.empty(tuple(shape), dtype=object)
+        for index in np.ndindex(*shape):
+            item: Any = data
+            for i in index:
+                item = item[i]
+            arr[index] = item  # one by one: an item may itself be a list
         return arr
     arr = np.asarray(data, dtype=dtype, order=order)
     if arr.shape != tuple(shape):
@@ -73,16 +71,27 @@ def decode_ndarray(d: dict[str, Any]) -> Any:
     return arr
 
 
+def _check_nesting(data: Any, shape: list[int]) -> None:
+    level = [data]
+    for depth, size in enumerate(shape):
+        for item in level:
+            if not isinstance(item, list) or len(item) != size:
+                raise ValueError(f"the data does not match the shape {shape} at depth {depth}")
+        level = [child for item in level for child in item]
+
+
 def _from_base64(data: str, dtype: np.dtype[Any], shape: tuple[int, ...], endian: Any) -> Any:
+    if endian in ("little", "big"):
+        dtype = dtype.newbyteorder("<" if endian == "little" else ">")
+    expected = dtype.itemsize * math.prod(shape)  # exact: Python ints cannot overflow
     if data.startswith("b64.gz:"):
-        raw = gzip.decompress(base64.b64decode(data[7:]))
+        # Inflated no further than the declared size: a small payload cannot unzip to more.
+        inflater = zlib.decompressobj(wbits=31)
+        raw = inflater.decompress(base64.b64decode(data[7:]), expected + 1)
     elif data.startswith("b64:"):
         raw = base64.b64decode(data[4:])  # as json-tricks reads it; the size is checked below
     else:
         raise ValueError("compact array data must start with 'b64:' or 'b64.gz:'")
-    if endian in ("little", "big"):
-        dtype = dtype.newbyteorder("<" if endian == "little" else ">")
-    expected = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
     if len(raw) != expected:
         raise ValueError(f"{len(raw):,} bytes of data for shape {list(shape)} of {dtype}, which needs {expected:,}")
     arr = np.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)

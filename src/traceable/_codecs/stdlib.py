@@ -23,10 +23,15 @@ _TIME_FIELDS = ("hour", "minute", "second", "microsecond")
 
 
 def _tz_name(tzinfo: dt.tzinfo) -> Any:
-    # pytz zones and zoneinfo keys are names pytz (which NNI loads with) understands;
-    # fixed offsets are written as json-tricks writes them ("UTC", "UTC+02:00").
+    # pytz zones and zoneinfo keys are names pytz (which NNI loads with) understands.
     name = getattr(tzinfo, "zone", None) or getattr(tzinfo, "key", None)
-    return name if name is not None else tzinfo.tzname(None)
+    if name is not None:
+        return name
+    if isinstance(tzinfo, dt.timezone) and tzinfo is not dt.timezone.utc:
+        # By its offset, as json-tricks writes an unnamed one ("UTC+02:00"): a name given
+        # to a fixed offset ("CET") is not a zone, and would load as another instant.
+        return dt.timezone(tzinfo.utcoffset(None)).tzname(None)
+    return tzinfo.tzname(None)
 
 
 def _drop_zero_fields(out: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +126,11 @@ def encode_fraction(obj: Fraction) -> dict[str, Any]:
 
 
 def decode_fraction(d: dict[str, Any]) -> Fraction:
-    return Fraction(numerator=d["numerator"], denominator=d["denominator"])
+    numerator, denominator = d["numerator"], d["denominator"]
+    # Ints only: Fraction("1e300000000") would expand a huge power of ten.
+    if type(numerator) is not int or type(denominator) is not int:
+        raise ValueError("a fraction's numerator and denominator must be integers")
+    return Fraction(numerator, denominator)
 
 
 def encode_complex(obj: complex) -> dict[str, Any]:
@@ -135,7 +144,7 @@ def decode_complex(d: dict[str, Any]) -> complex:
     return complex(parts[0], parts[1])
 
 
-def _sorted_if_possible(items: Any) -> list[Any]:
+def sorted_if_possible(items: Any) -> list[Any]:
     try:
         return sorted(items)
     except TypeError:  # mixed types: any order will do, as json-tricks does
@@ -143,7 +152,7 @@ def _sorted_if_possible(items: Any) -> list[Any]:
 
 
 def encode_set(obj: set[Any]) -> dict[str, Any]:
-    return {_wire.SET: _sorted_if_possible(obj)}
+    return {_wire.SET: sorted_if_possible(obj)}
 
 
 def _hashable(item: Any) -> Any:
@@ -156,7 +165,7 @@ def decode_set(d: dict[str, Any]) -> set[Any]:
 
 
 def encode_frozenset(obj: frozenset[Any]) -> dict[str, Any]:
-    return {_wire.FROZENSET: _sorted_if_possible(obj)}
+    return {_wire.FROZENSET: sorted_if_possible(obj)}
 
 
 def decode_frozenset(d: dict[str, Any]) -> frozenset[Any]:
