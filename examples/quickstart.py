@@ -14,7 +14,9 @@ import traceable
 
 def trial(payload: str) -> tuple[str, float]:
     """Runs in a worker process: rebuild the config from JSON, widen the model, fit it."""
-    fit = traceable.load(payload)  # every traced object is built again, traced
+    # Every traced object is built again, traced; safe=True lets the payload use only the
+    # classes of tinynet, whatever it says.
+    fit = traceable.load(payload, safe=True, allow=["tinynet"])
     config = fit.trace_copy()
     config.trace_kwargs["model"] = tinynet.make_model(hidden=16)  # mutate a recorded argument
     config.trace_kwargs["steps"] = 300
