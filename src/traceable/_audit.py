@@ -139,59 +139,119 @@ def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings
         size = len(blob) * 3 // 4 if isinstance(blob, str) else 0
         _report(findings, _pickle(size, path, policy, "a pickled object"))
     if _wire.NDARRAY in obj:
-        _inspect_array(obj.get("shape"), obj.get("dtype"), path, policy, findings)
+        _inspect_ndarray(obj, path, policy, findings)
     if _wire.DATAFRAME in obj:
-        meta = _as_dict(obj[_wire.DATAFRAME])
-        meta = meta if isinstance(meta, dict) else {}
-        for name, dtype in zip(meta.get("column_order") or [], meta.get("types") or [], strict=False):
-            column = obj.get(name) if isinstance(name, str) else None
-            _inspect_array([len(column)] if isinstance(column, list) else [0], dtype, path, policy, findings)
+        _inspect_dataframe(obj, path, policy, findings)
     if _wire.SERIES in obj:
-        meta, data = _as_dict(obj[_wire.SERIES]), obj.get("data")
+        meta = _as_dict(obj[_wire.SERIES])
+        data, index = obj.get("data"), obj.get("index")
         dtype = meta.get("type") if isinstance(meta, dict) else None
-        _inspect_array([len(data)] if isinstance(data, list) else [0], dtype, path, policy, findings)
-    for marker in (_wire.SET, _wire.FROZENSET):
-        if isinstance(obj.get(marker), list):
-            _inspect_set(obj[marker], path, findings)
+        if _plain_lists(findings, path, data, index):
+            _inspect_array([len(data or [])], dtype, data, path=path, policy=policy, findings=findings)
+            _inspect_array([len(index or [])], "int64", None, path=path, policy=policy, findings=findings)
 
 
-def _inspect_array(shape: Any, dtype: Any, path: str, policy: LoadPolicy, findings: Any) -> None:
+# What dump writes for arrays: these forms only, under a checking policy.
+_FORM = "give an array, series or frame in a form dump never writes (dtype, shape or data)"
+
+
+def _refuse_form(findings: Any, path: str) -> None:
+    _report(findings, Finding(path, "limit", None, 0, False, "array_form", _FORM))
+
+
+def _plain_lists(findings: Any, path: str, *values: Any) -> bool:
+    # Pandas data and indexes as plain lists (None: absent), not markers that expand.
+    if all(value is None or type(value) is list for value in values):
+        return True
+    _refuse_form(findings, path)
+    return False
+
+
+def _inspect_ndarray(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
+    shape, data = obj.get("shape"), obj[_wire.NDARRAY]
     if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
-        return  # malformed: the decoder refuses it without allocating anything
+        _refuse_form(findings, path)
+        return
+    _inspect_array(shape, obj.get("dtype"), data, path=path, policy=policy, findings=findings)
+
+
+def _inspect_dataframe(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
+    meta = _as_dict(obj[_wire.DATAFRAME])
+    names = meta.get("column_order") if isinstance(meta, dict) else None
+    types = meta.get("types") if isinstance(meta, dict) else None
+    if (
+        type(names) is not list
+        or type(types) is not list
+        or len(names) != len(types)
+        or not all(isinstance(name, str) for name in names)
+    ):
+        _refuse_form(findings, path)
+        return
+    if not _plain_lists(findings, path, obj.get("index"), *(obj.get(name) for name in names)):
+        return
+    for name, dtype in zip(names, types, strict=True):
+        column = obj.get(name) or []
+        _inspect_array([len(column)], dtype, column, path=path, policy=policy, findings=findings)
+    _inspect_array([len(obj.get("index") or [])], "int64", None, path=path, policy=policy, findings=findings)
+
+
+def _inspect_array(shape: list[int], dtype: Any, data: Any, *, path: str, policy: LoadPolicy, findings: Any) -> None:
     bound = policy.max_array_elements
     count = 1
     for n in shape:
         count *= n
         if bound is not None and count > bound:  # stop before the product grows huge
-            _report(
-                findings, _limit(policy, "max_array_elements", bound + 1, path, "the array's declared size (at least)")
-            )
+            what = "the array's declared size (at least)"
+            _report(findings, _limit(policy, "max_array_elements", bound + 1, path, what))
             return
-    if policy.max_array_bytes is None or not isinstance(dtype, str):
+    # dtypes as dump writes them: short strings. A dict dtype, or a long structured one,
+    # can describe any amount of memory per item.
+    if not isinstance(dtype, str) or len(dtype) > 256:
+        _refuse_form(findings, path)
         return
     import numpy as np  # an array's dtype, natively encoded: numpy is fair to import
 
     try:
-        itemsize = np.dtype(dtype).itemsize
-    except Exception:  # malformed: the decoder refuses it
+        parsed = np.dtype(dtype)
+    except Exception:
+        _refuse_form(findings, path)
         return
-    if count * itemsize > policy.max_array_bytes:
-        _report(
-            findings, _limit(policy, "max_array_bytes", count * itemsize, path, f"the array's size in bytes ({dtype})")
-        )
+    itemsize = parsed.itemsize
+    if itemsize == 0 and parsed.kind in "SU" and isinstance(data, list):
+        # Unsized text ("U", "str"): every item takes the longest one's room.
+        longest = max((len(x) for x in _leaves(data) if isinstance(x, str)), default=0)
+        itemsize = longest * (4 if parsed.kind == "U" else 1)
+    elif itemsize == 0 and count:
+        _refuse_form(findings, path)
+        return
+    if isinstance(data, list) and parsed.kind in "biufc" and not _numeric_leaves(data, parsed.kind == "c"):
+        _refuse_form(findings, path)  # numbers as JSON numbers: a Decimal would convert slowly
+        return
+    if policy.max_array_bytes is not None and count * itemsize > policy.max_array_bytes:
+        what = f"the array's size in bytes ({dtype})"
+        _report(findings, _limit(policy, "max_array_bytes", count * itemsize, path, what))
 
 
-def _inspect_set(items: list[Any], path: str, findings: Any) -> None:
-    # Python's ints hash to themselves (modulo a prime), so a payload can make every item
-    # of a set collide, and building it quadratic. Strings are safe: their hashes are salted.
-    if len(items) < 1024:
-        return
-    hashes = set()
-    for item in items:
-        if isinstance(item, (int, float)):
-            hashes.add(hash(item))
-    if len(hashes) * 8 < sum(isinstance(item, (int, float)) for item in items):
-        _report(findings, Finding(path, "limit", None, 0, False, "set_hashes", "build a set whose items share hashes"))
+def _leaves(data: list[Any]) -> Iterator[Any]:
+    stack = [iter(data)]
+    while stack:
+        item = next(stack[-1], _DONE)
+        if item is _DONE:
+            stack.pop()
+        elif type(item) is list:
+            stack.append(iter(item))
+        else:
+            yield item
+
+
+def _numeric_leaves(data: list[Any], complex_allowed: bool) -> bool:
+    for item in _leaves(data):
+        if type(item) in (int, float, bool):
+            continue
+        if complex_allowed and isinstance(item, Pairs) and [key for key, _ in item] == [_wire.COMPLEX]:
+            continue
+        return False
+    return True
 
 
 def _named(name: Any, action: str, what: str, path: str, policy: LoadPolicy) -> Finding:
@@ -225,7 +285,7 @@ def _report(findings: list[Finding] | None, finding: Finding) -> None:
         return
     if finding.action == "unpickle":
         policy_advice = "unpickling runs arbitrary code; load it with the default policy only if you trust its source"
-    elif finding.rule in ("unique_keys", "set_hashes"):
+    elif finding.rule in ("unique_keys", "array_form", "set_hashes"):
         policy_advice = "a payload written by dump never does this; do not load it"
     elif finding.action == "limit":
         policy_advice = f"raise it with LoadPolicy.safe({finding.rule}=...) if the payload is legitimate"

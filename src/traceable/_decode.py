@@ -27,15 +27,32 @@ from traceable._symbols import import_path, import_symbol
 from traceable._tracing import retrace
 from traceable.exceptions import DecodeError, UnsafePayloadError
 
-# One alternation, so that a "#" or "//" inside a string is part of the string match.
-_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|(?:#|//)[^\n]*')
+_OUTSIDE = re.compile(r'["#/]')  # what can start a string or a comment
+_INSIDE = re.compile(r'["\\\n]')  # what can end a string (JSON strings hold no raw newline)
 _PLAIN_DECODER = json.JSONDecoder()
 _ORDERED_DECODER = json.JSONDecoder(object_pairs_hook=OrderedDict)
 
 
 def strip_comments(text: str) -> str:
-    """Remove ``#`` and ``//`` comments outside strings."""
-    return _COMMENT.sub(lambda m: m.group(0) if m.group(0)[0] == '"' else "", text)
+    """Remove ``#`` and ``//`` comments outside strings, in one pass (linear time)."""
+    pieces: list[str] = []
+    kept = pos = 0
+    while (found := _OUTSIDE.search(text, pos)) is not None:
+        start = found.start()
+        if found.group() == '"':  # skip the string, escapes included
+            pos = start + 1
+            while (end := _INSIDE.search(text, pos)) is not None and end.group() == "\\":
+                pos = end.end() + 1
+            pos = len(text) if end is None else end.end()
+        elif found.group() == "#" or text.startswith("//", start):
+            line_end = text.find("\n", start)
+            pos = len(text) if line_end < 0 else line_end
+            pieces.append(text[kept:start])
+            kept = pos
+        else:  # a lone "/"
+            pos = start + 1
+    pieces.append(text[kept:])
+    return "".join(pieces)
 
 
 def _may_have_markers(text: str) -> bool:
@@ -71,22 +88,26 @@ def loads(
         DecodeError: the text is not JSON, or a marker object cannot be rebuilt.
         UnsafePayloadError: the policy refuses the payload; nothing was imported or run.
     """
-    if policy is not None and not policy.is_trusting:
-        check(text, policy, ignore_comments=ignore_comments)
-    else:
+    if policy is not None and policy.is_trusting:
         policy = None
     if len(text) < _GC_PAUSE_SIZE:
-        return _loads(text, preserve_order, ignore_comments, policy)
+        return _checked_loads(text, preserve_order, ignore_comments, policy)
     # A large payload makes many containers at once, and each automatic collection
     # meanwhile would walk every live object again: the time would grow faster than the
     # payload. The collector runs as usual once the payload is built.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _loads(text, preserve_order, ignore_comments, policy)
+        return _checked_loads(text, preserve_order, ignore_comments, policy)
     finally:
         if paused:
             gc.enable()
+
+
+def _checked_loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
+    if policy is not None:
+        check(text, policy, ignore_comments=ignore_comments)
+    return _loads(text, preserve_order, ignore_comments, policy)
 
 
 _GC_PAUSE_SIZE = 1 << 16
@@ -297,6 +318,35 @@ def _decode_pickled(obj: dict[str, Any], decoder: _Decoder) -> Any:
     return unpickle_b64(obj[_wire.PICKLED], what="the pickled object", made_with=obj)
 
 
+def _decode_set(obj: dict[str, Any], decoder: _Decoder) -> Any:
+    marker = _wire.SET if _wire.SET in obj else _wire.FROZENSET
+    if decoder.policy is not None and isinstance(obj[marker], list):
+        _refuse_colliding(obj[marker])
+    decode = stdlib.decode_set if marker == _wire.SET else stdlib.decode_frozenset
+    return decode(obj)
+
+
+def _refuse_colliding(items: list[Any]) -> None:
+    # Ints hash to themselves (modulo a prime), and so do the numbers inside tuples and
+    # complex numbers: a payload can make every item of a set collide, and building it
+    # quadratic. Counting the hashes first is linear. (Strings' hashes are salted.)
+    if len(items) <= _SAME_HASH_LIMIT:
+        return
+    counts: dict[int, int] = {}
+    for item in items:
+        key = hash(stdlib.hashable(item))
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > _SAME_HASH_LIMIT:
+            raise UnsafePayloadError(
+                "refused the payload: a set whose items share a hash, which makes building it slow; "
+                "a payload written by dump never does this, do not load it",
+                rule="set_hashes",
+            )
+
+
+_SAME_HASH_LIMIT = 64
+
+
 def _decode_enum(obj: dict[str, Any], decoder: _Decoder) -> Any:
     return stdlib.decode_enum(obj, decoder.import_path)
 
@@ -334,6 +384,8 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], _Decoder], Any]] = {
     _wire.NDARRAY: _decode_ndarray,
     _wire.ENUM: _decode_enum,
     **{marker: _plain(decode) for marker, decode in stdlib.DECODERS.items() if marker != _wire.PATHLIB},
+    _wire.SET: _decode_set,
+    _wire.FROZENSET: _decode_set,
     _wire.SYMBOL: _decode_traced,
     _wire.INSTANCE_TYPE: _decode_custom,
     _wire.TYPE: _decode_type,

@@ -82,8 +82,8 @@ class LoadPolicy:
             **limits: any ``max_*`` attribute, to change a default limit.
         """
         settings: dict[str, Any] = {
-            "max_size": 64 * _MiB,
-            "max_decompressed_size": 64 * _MiB,
+            "max_size": 16 * _MiB,
+            "max_decompressed_size": 16 * _MiB,
             "max_depth": 200,
             "max_string_length": 16 * _MiB,
             "max_number_length": 1000,

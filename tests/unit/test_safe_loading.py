@@ -149,7 +149,7 @@ RESOURCE_PAYLOADS = {
         "max_array_elements",
     ),
     "100,000-digit integer": (lambda: b"1" * 100_000, "max_number_length"),
-    "50 MB string": (lambda: b'"' + b"a" * (50 << 20) + b'"', "max_string_length"),
+    "50 MB string": (lambda: b'"' + b"a" * (50 << 20) + b'"', "max_size"),
     "gzip bomb": (lambda: _gzip_bomb(256 << 20), "max_decompressed_size"),
 }
 
@@ -424,3 +424,56 @@ def test_the_check_keeps_only_the_current_path_in_memory():
     for _ in range(149):
         value = value[0]
     assert len(value) == 200_001
+
+
+# Found by a second review: each was slow or huge under the safe policy before.
+FORM_PAYLOADS = {
+    "decimal in an int array": '{"__ndarray__": [{"__decimal__": "1e1000000"}], "dtype": "int64", "shape": [1]}',
+    "decimal in an int series": '{"__pandas_series__": {"name": "s", "type": "int64"}, "index": [0], "data": [{"__decimal__": "1e1000000"}]}',
+    "range as series index": '{"__pandas_series__": {"name": "x", "type": "float64"}, "index": {"__range__": [0, 100000000, 1]}, "data": 0}',
+    "range as series data": '{"__pandas_series__": {"name": "x", "type": "float64"}, "data": {"__range__": [0, 100000000, 1]}}',
+    "range as a frame column": '{"__pandas_dataframe__": {"column_order": ["a"], "types": ["float64"]}, "a": {"__range__": [0, 100000000, 1]}}',
+    "dtype as an object": '{"__ndarray__": [0], "dtype": {"names": ["a"], "formats": ["(10000,10000)f8"]}, "shape": [1]}',
+    "true in a shape": '{"__ndarray__": "b64:AAAA", "dtype": "f8", "shape": [true, 100000000]}',
+    "long dtype string": '{"__ndarray__": [], "dtype": "%s", "shape": [0]}' % ",".join(["u1"] * 1000),  # noqa: UP031
+    "malformed frame columns": '{"__pandas_dataframe__": {"column_order": 5, "types": ["f8"]}}',
+    "malformed frame types": '{"__pandas_dataframe__": {"column_order": ["a"], "types": true}, "a": [1]}',
+}
+
+
+@pytest.mark.parametrize("name", list(FORM_PAYLOADS))
+def test_arrays_in_forms_dump_never_writes_are_refused(name):
+    with pytest.raises(UnsafePayloadError) as info:
+        load(FORM_PAYLOADS[name], safe=True)
+    assert info.value.rule == "array_form"
+    assert [f.rule for f in audit(FORM_PAYLOADS[name], safe=True)] == ["array_form"]
+
+
+def test_unsized_text_arrays_count_their_longest_item():
+    payload = json.dumps({"__ndarray__": ["a" * 1_000_000] + [""] * 199, "dtype": "U", "shape": [200]})
+    with pytest.raises(UnsafePayloadError) as info:
+        load(payload, safe=True)
+    assert info.value.rule == "max_array_bytes"
+    frame = traceable.dump(__import__("pandas").DataFrame({"s": ["a", "bb"]}))
+    assert list(load(frame, safe=True)["s"]) == ["a", "bb"]
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [{"__complex__": [-1000003 * k, k]} for k in range(1, 3000)],
+        [k * (2**61 - 1) for k in range(1, 7000)] + list(range(1001)),
+    ],
+    ids=["complex numbers", "a few distinct among many colliding"],
+)
+def test_sets_whose_items_share_hashes_are_refused(items):
+    with pytest.raises(UnsafePayloadError) as info:
+        load(json.dumps({"__set__": items}), safe=True)
+    assert info.value.rule == "set_hashes"
+
+
+def test_comments_are_stripped_in_linear_time(tmp_path):
+    data = ('#\n"' + '\\"' * 200_000).encode()
+    outcome = _run(tmp_path, data, tmp_path / "marker", "safe", [])
+    assert outcome["error"] == "DecodeError", outcome
+    assert outcome["seconds"] < 2

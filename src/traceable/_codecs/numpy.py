@@ -48,7 +48,7 @@ def encode_scalar(obj: np.generic) -> Any:
 def decode_ndarray(d: dict[str, Any]) -> Any:
     data = d[_wire.NDARRAY]
     shape = d.get("shape")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and n >= 0 for n in shape):
+    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
         raise ValueError(f"shape must be a list of non-negative integers, not {shape!r}")
     dtype = np.dtype(d["dtype"])
     order: Literal["C", "F"] | None = None if "Corder" not in d else ("C" if d["Corder"] else "F")

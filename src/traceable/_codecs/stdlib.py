@@ -155,13 +155,14 @@ def encode_set(obj: set[Any]) -> dict[str, Any]:
     return {_wire.SET: sorted_if_possible(obj)}
 
 
-def _hashable(item: Any) -> Any:
+def hashable(item: Any) -> Any:
+    """An item of a decoded set, lists made tuples."""
     # JSON has no tuples: a set of tuples comes back as a set of lists, made tuples again.
-    return tuple(_hashable(x) for x in item) if isinstance(item, list) else item
+    return tuple(hashable(x) for x in item) if isinstance(item, list) else item
 
 
 def decode_set(d: dict[str, Any]) -> set[Any]:
-    return {_hashable(item) for item in _items(d[_wire.SET])}
+    return {hashable(item) for item in _items(d[_wire.SET])}
 
 
 def encode_frozenset(obj: frozenset[Any]) -> dict[str, Any]:
@@ -169,7 +170,7 @@ def encode_frozenset(obj: frozenset[Any]) -> dict[str, Any]:
 
 
 def decode_frozenset(d: dict[str, Any]) -> frozenset[Any]:
-    return frozenset(_hashable(item) for item in _items(d[_wire.FROZENSET]))
+    return frozenset(hashable(item) for item in _items(d[_wire.FROZENSET]))
 
 
 def _items(value: Any) -> list[Any]:
