@@ -64,6 +64,10 @@ class Finding:
 
 
 _ROOT = object()  # the key of the whole payload, left out of paths
+# The keys _inspect_object looks at: objects without any are only walked through.
+_ANY_MARKER = frozenset(
+    {*_NAMED, _wire.ENUM, _wire.PICKLED, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES, _wire.SET, _wire.FROZENSET}
+)
 _DONE = object()
 
 
@@ -99,16 +103,18 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
             _report(findings, _limit(policy, "max_depth", len(keys), _path(keys), "the nesting depth"))
         if isinstance(node, (dict, Pairs)):
             pairs = list(node.items()) if isinstance(node, dict) else node
-            obj = dict(pairs)
-            if len(obj) != len(pairs):
-                _report(
-                    findings, Finding(_path(keys), "limit", None, 0, False, "unique_keys", "repeat a key in one object")
-                )
-            _inspect_object(obj, _path(keys), policy, findings)
-            if max_string is not None:
-                for name in obj:
-                    if len(name) > max_string:
-                        _report(findings, _limit(policy, "max_string_length", len(name), _path(keys), "a key's length"))
+            if pairs:  # (an empty object has nothing to check)
+                obj = dict(pairs)
+                if len(obj) != len(pairs):
+                    repeated = "repeat a key in one object"
+                    _report(findings, Finding(_path(keys), "limit", None, 0, False, "unique_keys", repeated))
+                if not _ANY_MARKER.isdisjoint(obj):  # the path is made only where it is needed
+                    _inspect_object(obj, _path(keys), policy, findings)
+                if max_string is not None:
+                    for name in obj:
+                        if len(name) > max_string:
+                            what = "a key's length"
+                            _report(findings, _limit(policy, "max_string_length", len(name), _path(keys), what))
             stack.append(iter(pairs))
         else:
             stack.append(enumerate(node))
