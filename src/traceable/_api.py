@@ -92,13 +92,7 @@ def dump(
     encoder = get_encoder(use_trace, pickle_size_limit, allow_nan, compact_arrays, json_kwargs)
     if fp is None:
         return encoder.encode(obj)
-    if isinstance(fp, (str, os.PathLike)):
-        # Streamed: a file on disk never needs all the text in memory at once.
-        _write_path(fp, encoder.iter_encode(obj))
-    elif _seekable(fp):
-        _write_stream(fp, encoder.iter_encode(obj))
-    else:
-        _write(fp, encoder.encode(obj))  # a pipe: all of it first, so an error writes nothing
+    _write(fp, encoder.iter_encode(obj))
     return None
 
 
@@ -164,7 +158,7 @@ def dump_bytes(
     data = gzip.compress(text.encode("utf-8"), compresslevel=level, mtime=0)
     if fp is None:
         return data
-    _write(fp, data)
+    _write(fp, iter([data]))
     return None
 
 
@@ -357,13 +351,29 @@ def _read(fp: Any, limit: int | None) -> str | bytes:
     raise TypeError(f"fp must be a path or an open file, not {type(fp).__name__}")
 
 
-def _write(fp: Any, payload: str | bytes) -> None:
+def _write(fp: Any, pieces: Iterator[str | bytes]) -> None:
+    """Write the payload's pieces to ``fp``, never leaving half of it behind on an error.
+
+    A path is written beside and renamed; a file that can seek is cut back to where it
+    was; a pipe gets the payload only once all of it is encoded.
+    """
     if isinstance(fp, (str, os.PathLike)):
-        _write_path(fp, iter([payload]))
+        _write_path(fp, pieces)
         return
     if not hasattr(fp, "write"):
         raise TypeError(f"fp must be a path or an open file, not {type(fp).__name__}")
-    _write_chunks(fp, payload, binary=not isinstance(fp, io.TextIOBase) and "b" in getattr(fp, "mode", "b"))
+    binary = not isinstance(fp, io.TextIOBase) and "b" in getattr(fp, "mode", "b")
+    start = fp.tell() if _seekable(fp) else None
+    if start is None:
+        pieces = iter(list(pieces))  # all of it encoded before anything is written
+    try:
+        for piece in pieces:
+            _write_chunks(fp, piece, binary=binary)
+    except BaseException:
+        if start is not None:
+            fp.seek(start)
+            fp.truncate()
+        raise
 
 
 def _seekable(fp: Any) -> bool:
@@ -371,21 +381,6 @@ def _seekable(fp: Any) -> bool:
         return bool(fp.seekable())
     except (AttributeError, ValueError, OSError):
         return False
-
-
-def _write_stream(fp: Any, pieces: Iterator[str | bytes]) -> None:
-    # Streamed into an open file; on an error, cut the file back to where it was.
-    if not hasattr(fp, "write"):
-        raise TypeError(f"fp must be a path or an open file, not {type(fp).__name__}")
-    binary = not isinstance(fp, io.TextIOBase) and "b" in getattr(fp, "mode", "b")
-    start = fp.tell()
-    try:
-        for piece in pieces:
-            _write_chunks(fp, piece, binary=binary)
-    except BaseException:
-        fp.seek(start)
-        fp.truncate()
-        raise
 
 
 def _write_path(path: PathLike, pieces: Iterator[str | bytes]) -> None:
