@@ -230,19 +230,13 @@ class _Decoder:
             policy.check_pickle(None, len(name) * 3 // 4, "a pickled class or function")
             return import_symbol(name)
         dotted = name[len(_wire.PATH_PREFIX) :] if name.startswith(_wire.PATH_PREFIX) else name
-        policy.check_name(dotted, None, "a symbol")
-        symbol = import_symbol(name)
-        policy.check_resolved(dotted, symbol, None, "a symbol")
-        return symbol
+        return _checked_import(policy, dotted, lambda: import_symbol(name), "a symbol")
 
     def import_path(self, dotted: str) -> Any:
         """Import a dotted path (an enum's type), as the policy allows."""
         if self.policy is None:
             return import_path(dotted)
-        self.policy.check_name(dotted, None, "an enum type")
-        obj = import_path(dotted)
-        self.policy.check_resolved(dotted, obj, None, "an enum type")
-        return obj
+        return _checked_import(self.policy, dotted, lambda: import_path(dotted), "an enum type")
 
     def traced(self, name: Any) -> Any:
         """The traced version of the symbol named ``name``, to call."""
@@ -254,6 +248,14 @@ class _Decoder:
                 raise DecodeError(f"{symbol!r} is not a class or function") from None
             traced = self.callables[name] = retrace(symbol)
             return traced
+
+
+def _checked_import(policy: LoadPolicy, dotted: str, load: Callable[[], Any], what: str) -> Any:
+    # The name is checked before the import, and what it resolves to after it.
+    policy.check_name(dotted, None, what)
+    obj = load()
+    policy.check_resolved(dotted, obj, None, what)
+    return obj
 
 
 # Every pair, repeated keys included: the hooked parse builds their values too, so
