@@ -289,45 +289,51 @@ def main(argv: list[str] | None = None) -> int:
 
     check_round_trips()
     cases: list[Case] = []
-    cases += _dump_load_cases(
-        "plain config, 5,000 leaves",
-        workloads.plain_config(),
-        workloads.plain_config(),
-        1.3,
-        ("json", "orjson", "pickle"),
-    )
-    cases += _dump_load_cases(
-        "one trial-parameters message",
-        workloads.trial_parameters(),
-        workloads.trial_parameters(),
-        1.3,
-        ("json", "orjson"),
-    )
-    cases += _dump_load_cases(
-        "2,000 traced instances, 6 deep",
-        workloads.traced_graph(),
-        workloads.traced_graph(traced=False),
-        2.0,
-        ("pickle",),
-        floor=True,
-    )
-    cases += _dump_load_cases(
-        "numpy arrays and stdlib values",
-        workloads.numpy_payload(),
-        workloads.numpy_payload(),
-        10.0,
-        ("pickle",),
-        floor=True,
-    )
-    cases += _dump_load_cases(
-        "numpy and stdlib values, compact_arrays=True",
-        workloads.numpy_payload(),
-        workloads.numpy_payload(),
-        3.0,
-        ("pickle",),
-        floor=True,
-        compact_arrays=True,
-    )
+    # name, workload, what pickle gets, target ratio, references (the first is the anchor), options
+    dump_load = [
+        (
+            "plain config, 5,000 leaves",
+            workloads.plain_config,
+            workloads.plain_config,
+            1.3,
+            ("json", "orjson", "pickle"),
+            {},
+        ),
+        (
+            "one trial-parameters message",
+            workloads.trial_parameters,
+            workloads.trial_parameters,
+            1.3,
+            ("json", "orjson"),
+            {},
+        ),
+        (
+            "2,000 traced instances, 6 deep",
+            workloads.traced_graph,
+            lambda: workloads.traced_graph(traced=False),
+            2.0,
+            ("pickle",),
+            {"floor": True},
+        ),
+        (
+            "numpy arrays and stdlib values",
+            workloads.numpy_payload,
+            workloads.numpy_payload,
+            10.0,
+            ("pickle",),
+            {"floor": True},
+        ),
+        (
+            "numpy and stdlib values, compact_arrays=True",
+            workloads.numpy_payload,
+            workloads.numpy_payload,
+            3.0,
+            ("pickle",),
+            {"floor": True, "compact_arrays": True},
+        ),
+    ]
+    for name, make, make_reference, target, refs, extra in dump_load:
+        cases += _dump_load_cases(name, make(), make_reference(), target, refs, **extra)
     cases.append(_base64_floor_case())
     cases += _pickle_fallback_cases(200)
     cases += _tracing_cases()

@@ -59,6 +59,14 @@ def _may_have_markers(text: str) -> bool:
     return '"__' in text or "\\u005f" in text or "\\u005F" in text
 
 
+def _is_json(text: str) -> bool:
+    try:
+        _PLAIN_DECODER.decode(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def _parse_with(decoder: json.JSONDecoder, text: str, ignore_comments: bool) -> Any:
     try:
         return decoder.decode(text)
@@ -159,9 +167,10 @@ def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -
 def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
     if not _may_have_markers(text):
         return _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
-    if ignore_comments and ("#" in text or "//" in text):
+    if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
         # Before the hooked parse, not on its failure: a retry would build again the
-        # objects that came before the comment. On comment-free JSON this changes nothing.
+        # objects that came before the comment. ("//" is common in base64 and URLs, so a
+        # quick plain parse tells first whether there is any comment to strip.)
         text = strip_comments(text)
     state = _Decoder(policy)
     if preserve_order:
