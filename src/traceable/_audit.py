@@ -15,7 +15,7 @@ from traceable._encode import format_path
 from traceable._policy import LoadPolicy
 from traceable.exceptions import UnsafePayloadError
 
-__all__ = ["Finding", "Pairs", "inspect_tree"]
+__all__ = ["Finding", "Pairs", "b64_size", "inspect_tree"]
 
 
 class Pairs(list):  # type: ignore[type-arg]
@@ -142,7 +142,7 @@ def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings
         _report(findings, _named(name, "import", "the enum type", path, policy))
     if _wire.PICKLED in obj:
         blob = obj[_wire.PICKLED]
-        size = len(blob) * 3 // 4 if isinstance(blob, str) else 0
+        size = b64_size(blob) if isinstance(blob, str) else 0
         _report(findings, _pickle(size, path, policy, "a pickled object"))
     if _wire.NDARRAY in obj:
         _inspect_ndarray(obj, path, policy, findings)
@@ -262,13 +262,23 @@ def _numeric_leaves(data: list[Any], complex_allowed: bool) -> bool:
 
 def _named(name: Any, action: str, what: str, path: str, policy: LoadPolicy) -> Finding:
     if isinstance(name, str) and name.startswith(_wire.BYTES_PREFIX):
-        size = (len(name) - len(_wire.BYTES_PREFIX)) * 3 // 4
+        size = b64_size(name[len(_wire.BYTES_PREFIX) :])
         return _pickle(size, path, policy, f"a pickled class or function ({what})")
     dotted = name[len(_wire.PATH_PREFIX) :] if isinstance(name, str) and name.startswith(_wire.PATH_PREFIX) else name
     if not isinstance(dotted, str):
         dotted = repr(dotted)
     allowed = policy.allows_name(dotted)
     return Finding(path, action, dotted, 0, allowed, "" if allowed else "allow", f"{action} {dotted}")
+
+
+def b64_size(text: str) -> int:
+    """The number of bytes that the base64 ``text`` decodes to, without decoding it.
+
+    Example:
+        >>> b64_size("AAAA"), b64_size("AAA="), b64_size("AA==")
+        (3, 2, 1)
+    """
+    return len(text) * 3 // 4 - (text[-2:].count("=") if len(text) % 4 == 0 else 0)
 
 
 def _pickle(size: int, path: str, policy: LoadPolicy, what: str) -> Finding:
