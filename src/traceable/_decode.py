@@ -272,6 +272,15 @@ def _checked_import(policy: LoadPolicy, dotted: str, load: Callable[[], Any], wh
 _PAIRS_DECODER = json.JSONDecoder(object_pairs_hook=Pairs)
 
 
+def parse_pairs(text: str, *, ignore_comments: bool = True) -> Any:
+    """Parse ``text`` into lists, scalars and :class:`Pairs` (every key kept), building nothing.
+
+    Raises:
+        DecodeError: the text is not JSON.
+    """
+    return _parse_with(_PAIRS_DECODER, text, ignore_comments)
+
+
 def _path_of_marker(tree: Any, rank: int) -> str:
     """The path of the ``rank``-th marker object of ``tree`` in closing (post-)order."""
     count = 0
