@@ -1,0 +1,206 @@
+"""What each command of the command line does, and how it fails.
+
+Each command reads a payload from a file or ``-`` (stdin), gzipped or not. ``show`` and
+``diff`` only read it; ``audit`` checks it against a load policy; ``build`` and
+``convert`` load it, under the safe policy unless told to ``--trust`` it. Expected
+failures raise :class:`Failure`, with a message naming the file (and the JSON path) and
+an exit status from ``EXIT_STATUS``; they never end in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import pprint
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from traceable._api import audit, dump, load, payload_text
+from traceable._diff import diff_trees
+from traceable._policy import LoadPolicy
+from traceable._render import Style, audit_lines, diff_lines, tree_lines
+from traceable._tree import Node, read_tree, to_json
+from traceable.exceptions import DecodeError, EncodeError, UnsafePayloadError
+
+__all__ = ["EXIT_STATUS", "Failure", "run_audit", "run_build", "run_convert", "run_diff", "run_show"]
+
+OK, DIFFERENT, USAGE, UNREADABLE, MALFORMED, REFUSED, UNWRITABLE = 0, 1, 2, 3, 4, 5, 6
+
+EXIT_STATUS = """\
+exit status:
+  0  success (diff: the payloads are equal; audit: the policy allows everything)
+  1  diff: the payloads differ
+  2  usage error: unknown command, bad option or argument
+  3  a file cannot be read, or the output cannot be written
+  4  the payload is malformed (not JSON, bad gzip or marker), or a value in it cannot be rebuilt
+  5  the load policy refuses the payload (audit: it refuses at least one finding)
+  6  convert: the object cannot be written in the target format"""
+
+_FORMAT_VERSION = 1  # of the --json outputs: a change that breaks readers bumps it
+
+
+class Failure(Exception):
+    """An expected failure: a message (and a hint) for stderr, and an exit status."""
+
+    def __init__(self, status: int, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.hint = hint
+
+
+def run_show(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    policy = LoadPolicy.safe(**dict(args.limit))
+    tree = _read_tree(args.file, policy)
+    if args.json:
+        _print_json(
+            {"format": "traceable.show", "version": _FORMAT_VERSION, "source": args.file, "root": to_json(tree)}
+        )
+    else:
+        _print_lines(tree_lines(tree, _style(args), args.max_items))
+    return OK
+
+
+def run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    policy = _load_policy(args, parser)
+    with _reading(args.file):
+        findings = audit(fp=_input(args.file), policy=policy)
+    refused = any(not finding.allowed for finding in findings)
+    if args.json:
+        _print_json(
+            {
+                "format": "traceable.audit",
+                "version": _FORMAT_VERSION,
+                "source": args.file,
+                "policy": dataclasses.asdict(policy),
+                "allowed": not refused,
+                "findings": [dataclasses.asdict(finding) for finding in findings],
+            }
+        )
+    else:
+        _print_lines(audit_lines(findings, policy, _style(args)))
+    return REFUSED if refused else OK
+
+
+def run_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    obj = _load(args, parser)
+    try:
+        text = pprint.pformat(obj, width=100, compact=True, sort_dicts=False)
+    except Exception as err:  # the object's own __repr__ failed: it was rebuilt all the same
+        text = f"{object.__repr__(obj)}  (its repr raised {type(err).__name__}: {err})"
+    _print_lines([text])
+    return OK
+
+
+def run_convert(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    obj = _load(args, parser)
+    json_kwargs: dict[str, Any] = {} if args.indent is None else {"indent": args.indent}
+    try:
+        if args.output in (None, "-"):
+            _print_lines([dump(obj, **json_kwargs)])
+        else:
+            dump(obj, args.output, **json_kwargs)
+    except EncodeError as err:
+        raise Failure(UNWRITABLE, f"{_name(args.file)}: cannot write it as {args.to}: {err}") from err
+    except OSError as err:
+        if isinstance(err, BrokenPipeError):
+            raise
+        raise Failure(UNREADABLE, f"cannot write {args.output}: {err.strerror or err}") from err
+    return OK
+
+
+def run_diff(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.a == "-" and args.b == "-":
+        parser.error("only one of A and B can be - (stdin)")
+    policy = LoadPolicy.safe(**dict(args.limit))
+    changes = diff_trees(_read_tree(args.a, policy), _read_tree(args.b, policy), max_array_bytes=policy.max_array_bytes)
+    if args.json:
+        _print_json(
+            {
+                "format": "traceable.diff",
+                "version": _FORMAT_VERSION,
+                "a": args.a,
+                "b": args.b,
+                "equal": not changes,
+                "changes": [dataclasses.asdict(change) for change in changes],
+            }
+        )
+    else:
+        _print_lines(diff_lines(changes, _style(args)))
+    return DIFFERENT if changes else OK
+
+
+def _load(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
+    policy = _load_policy(args, parser)
+    with _reading(args.file):
+        return load(fp=_input(args.file), policy=policy)
+
+
+def _read_tree(source: str, policy: LoadPolicy) -> Node:
+    with _reading(source):
+        return read_tree(payload_text(None, _input(source), policy, "read"), policy)
+
+
+def _input(source: str) -> Any:
+    return sys.stdin.buffer if source == "-" else source
+
+
+def _name(source: str) -> str:
+    return "<stdin>" if source == "-" else source
+
+
+@contextlib.contextmanager
+def _reading(source: str) -> Iterator[None]:
+    """Turn the errors of reading ``source`` into failures that name it."""
+    name = _name(source)
+    try:
+        yield
+    except UnsafePayloadError as err:
+        raise Failure(REFUSED, f"{name}: {err}", _hint(err)) from err
+    except DecodeError as err:
+        raise Failure(MALFORMED, f"{name}: {err}") from err
+    except RecursionError as err:  # only with --limit max_depth=none
+        message = f"{name}: the payload nests too deep to read here; keep a max_depth limit"
+        raise Failure(MALFORMED, message) from err
+    except OSError as err:
+        raise Failure(UNREADABLE, f"cannot read {name}: {err.strerror or err}") from err
+
+
+def _hint(err: UnsafePayloadError) -> str:
+    # The library's advice names Python arguments; on the command line, the options.
+    if err.rule == "allow" and err.symbol:
+        return f"if you trust it, allow it: --allow {err.symbol}"
+    if err.rule == "allow_pickle":
+        return "unpickling runs arbitrary code; only if you trust the payload's source, pass --trust"
+    if err.rule.startswith("max_"):
+        return f"if the payload is legitimate, raise the limit: --limit {err.rule}=N (or {err.rule}=none)"
+    return ""  # what dump never writes: no option makes it safe
+
+
+def _load_policy(args: argparse.Namespace, parser: argparse.ArgumentParser) -> LoadPolicy:
+    if args.trust and args.allow:
+        parser.error("--allow extends the safe policy; --trust allows everything already")
+    base = LoadPolicy.trusting() if args.trust else LoadPolicy.safe(allow=args.allow)
+    return dataclasses.replace(base, **dict(args.limit))
+
+
+def _style(args: argparse.Namespace) -> Style:
+    if args.color != "auto":
+        return Style(enabled=args.color == "always")
+    wanted = not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"  # see no-color.org
+    return Style(enabled=wanted and sys.stdout.isatty())
+
+
+def _print_lines(lines: Iterable[str]) -> None:
+    write = sys.stdout.write
+    for line in lines:
+        write(line)
+        write("\n")
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
