@@ -170,6 +170,10 @@ class _Reader:
         self, kind: str, pairs: list[tuple[str, Any]], keys: tuple[Key, ...], key: Key | None, depth: int
     ) -> Node:
         children = [self.node(value, (*keys, name), name, depth + 1) for name, value in pairs]
+        last = {name: i for i, (name, _) in enumerate(pairs)}
+        for i, child in enumerate(children):
+            if last[child.key] != i:  # what dump never writes, and what a load would drop
+                child.summary += " (repeated key: a load keeps only the last value)"
         return Node(kind, keys, key, _count("object", len(children), "key"), children=children, raw=pairs)
 
     def call(self, obj: dict[str, Any], keys: tuple[Key, ...], key: Key | None, depth: int) -> Node:
