@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from traceable import _wire
+from traceable import _registry, _wire
 from traceable._codecs import stdlib
 from traceable._pickle import VERSIONS, pickle_b64
 from traceable._symbols import is_function, symbol_name
@@ -67,6 +67,7 @@ class Encoder:
         self.pickle_size_limit = pickle_size_limit
         self.compact_arrays = compact_arrays
         self._handlers: dict[type, Callable[[Any], Any]] = {}
+        self._generation = _registry.generation  # of the codecs the handlers were chosen from
         self._json = json.JSONEncoder(allow_nan=allow_nan, default=self._default, **json_kwargs)
         # Streaming to a file writes the outer containers piece by piece; it needs the
         # C encoder's own layout (no indent) and its item order (no sort_keys).
@@ -78,6 +79,9 @@ class Encoder:
         Raises:
             EncodeError: a value cannot be encoded; the error names its path.
         """
+        if self._generation != _registry.generation:  # a codec was registered since
+            self._handlers.clear()
+            self._generation = _registry.generation
         try:
             return self._json.encode(obj)
         except _Failure as failure:
@@ -189,6 +193,9 @@ class Encoder:
         exact = stdlib.ENCODERS.get(cls)
         if exact is not None:
             return exact
+        codec = _registry.by_type(cls)
+        if codec is not None:
+            return codec.write
         if issubclass(cls, pathlib.Path):
             return stdlib.encode_path
         family = _numpy_or_pandas(cls, self.compact_arrays)
@@ -204,6 +211,10 @@ class Encoder:
             or (not issubclass(cls, type) and all(hasattr(cls, name) for name in _TRACEABLE_MEMBERS))
         ):
             return self._convert_traced
+        if not (hasattr(cls, "_dump") and hasattr(cls, "_load")):  # NNI's custom form comes first
+            codec = _registry.family_codec(cls)
+            if codec is not None:
+                return codec.write
         return self._convert_untraced
 
     def _convert_traced(self, obj: Any) -> Any:
