@@ -93,13 +93,13 @@ def register_codec(cls: type[T], *, name: str, encode: Callable[[T], Any], decod
 
     Example:
         >>> import traceable
-        >>> class Celsius:
+        >>> class Kelvin:
         ...     def __init__(self, degrees): self.degrees = degrees
-        >>> register_codec(Celsius, name="celsius", encode=lambda c: c.degrees, decode=Celsius)
-        >>> traceable.dump({"t": Celsius(21.5)})
-        '{"t": {"__celsius__": 21.5}}'
-        >>> traceable.load('{"t": {"__celsius__": 21.5}}')["t"].degrees
-        21.5
+        >>> register_codec(Kelvin, name="kelvin", encode=lambda k: k.degrees, decode=Kelvin)
+        >>> traceable.dump({"t": Kelvin(294.6)})
+        '{"t": {"__kelvin__": 294.6}}'
+        >>> traceable.load('{"t": {"__kelvin__": 294.6}}')["t"].degrees
+        294.6
     """
     if not isinstance(cls, type):
         message = f"register_codec takes a class, not {type(cls).__name__}"

@@ -135,7 +135,7 @@ def test_a_registered_codec_data_may_hold_any_value_dump_writes():
     ("cls", "name", "message"),
     [
         (samples.Plain, "celsius", "the name 'celsius' is taken by samples.Celsius; choose another name"),
-        (samples.Celsius, "kelvin", "Celsius is registered already, under the name 'celsius'"),
+        (samples.Celsius, "celsius2", "Celsius is registered already, under the name 'celsius'"),
         (samples.Plain, "set", r"the name 'set' is taken by a built-in marker \(__set__\)"),
         (samples.Plain, "uuid", r"the name 'uuid' is taken by a built-in marker \(__uuid__\)"),
         (samples.Plain, "tuple", r"the name 'tuple' is taken by a built-in marker \(__tuple__\)"),
