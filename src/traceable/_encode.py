@@ -79,9 +79,7 @@ class Encoder:
         Raises:
             EncodeError: a value cannot be encoded; the error names its path.
         """
-        if self._generation != _registry.generation:  # a codec was registered since
-            self._handlers.clear()
-            self._generation = _registry.generation
+        self.refresh()
         try:
             return self._json.encode(obj)
         except _Failure as failure:
@@ -109,6 +107,28 @@ class Encoder:
                 f"for JSON ({err}); convert the keys to strings",
                 bad,
             ) from err
+
+    def refresh(self) -> None:
+        """Forget the handlers chosen per class if a codec was registered since."""
+        if self._generation != _registry.generation:
+            self._handlers.clear()
+            self._generation = _registry.generation
+
+    def expand(self, obj: Any) -> Any:
+        """What ``obj``, a value the JSON writer does not take as it is, is written as.
+
+        Raises:
+            EncodeError: it cannot be encoded (the error does not know where it is).
+        """
+        handler = self._handlers.get(type(obj))
+        if handler is None:
+            handler = self._handler_for(type(obj))
+        try:
+            return handler(obj)
+        except EncodeError:
+            raise
+        except Exception as err:  # a user's _dump() or codec raised
+            raise EncodeError(f"{type(err).__name__}: {err}") from err
 
     def iter_encode(self, obj: Any, depth: int = 2) -> Iterator[str]:
         """Encode ``obj`` in pieces, for writing to a file without holding all the text.
