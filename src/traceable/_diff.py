@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from traceable import _wire
 from traceable._audit import Pairs
-from traceable._tree import Node
+from traceable._node import Node
 
 __all__ = ["Change", "diff_trees"]
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 
 from traceable._audit import Finding
 from traceable._diff import Change
+from traceable._node import Node
 from traceable._policy import LoadPolicy
-from traceable._tree import Node
 
 __all__ = ["Style", "audit_lines", "diff_lines", "tree_lines"]
 
