@@ -181,14 +181,21 @@ def _parser() -> argparse.ArgumentParser:
     convert = command(
         "convert",
         "load a payload and write it in another format",
-        f"Formats (--to):\n  nni  traceable.dump's form, which NNI 3.0's nni.load reads too\n{_POLICY}",
+        "Formats (--to):\n"
+        "  nni       traceable.dump's default form, which NNI 3.0's nni.load reads too\n"
+        "  lossless  traceable.dump(..., lossless=True): keeps tuples, non-string keys, dict\n"
+        "            subclasses and shared objects; traceable reads it, NNI 3.0 does not\n"
+        f"{_POLICY}",
         "  traceable convert run.json.gz --to nni -o run.json --allow mypkg\n"
-        "  traceable convert run.json --to nni --indent 2 --allow mypkg",
+        "  traceable convert run.json --to lossless --indent 2 --allow mypkg",
     )
     _input_argument(convert)
-    convert.add_argument("--to", required=True, choices=["nni"], help="the format to write")
+    convert.add_argument("--to", required=True, choices=list(_commands.FORMATS), help="the format to write")
     convert.add_argument(
-        "-o", "--output", metavar="OUT", help="the file to write (default: stdout); written whole or not at all"
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="the file to write (default: stdout); nothing is written if the conversion fails",
     )
     convert.add_argument("--indent", type=_count, metavar="N", help="indent the JSON by N spaces (default: one line)")
     _policy_options(convert)

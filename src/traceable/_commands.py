@@ -16,7 +16,7 @@ import json
 import os
 import pprint
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from traceable._api import audit, dump, load, payload_text
@@ -26,7 +26,7 @@ from traceable._render import Style, audit_lines, diff_lines, tree_lines
 from traceable._tree import Node, read_tree, to_json
 from traceable.exceptions import DecodeError, EncodeError, UnsafePayloadError
 
-__all__ = ["EXIT_STATUS", "Failure", "run_audit", "run_build", "run_convert", "run_diff", "run_show"]
+__all__ = ["EXIT_STATUS", "FORMATS", "Failure", "run_audit", "run_build", "run_convert", "run_diff", "run_show"]
 
 OK, DIFFERENT, USAGE, UNREADABLE, MALFORMED, REFUSED, UNWRITABLE = 0, 1, 2, 3, 4, 5, 6
 
@@ -82,6 +82,13 @@ def run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
     else:
         _print_lines(audit_lines(findings, policy, _style(args)))
+        sys.stdout.flush()  # before the hints, on a terminal that shows both streams
+        refusals = [finding for finding in findings if not finding.allowed]
+        for rule in dict.fromkeys(finding.rule for finding in refusals):
+            names = [finding.name for finding in refusals if finding.rule == rule and finding.name]
+            hint = _hint_for(rule, names)
+            if hint:
+                print(f"hint: {hint}", file=sys.stderr)
     return REFUSED if refused else OK
 
 
@@ -97,19 +104,33 @@ def run_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def run_convert(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     obj = _load(args, parser)
-    json_kwargs: dict[str, Any] = {} if args.indent is None else {"indent": args.indent}
     try:
-        if args.output in (None, "-"):
-            _print_lines([dump(obj, **json_kwargs)])
-        else:
-            dump(obj, args.output, **json_kwargs)
+        text = FORMATS[args.to](obj, args.indent)
     except EncodeError as err:
         raise Failure(UNWRITABLE, f"{_name(args.file)}: cannot write it as {args.to}: {err}") from err
+    if args.output in (None, "-"):
+        _print_lines([text])
+        return OK
+    try:  # only now: a conversion that fails writes nothing
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
     except OSError as err:
-        if isinstance(err, BrokenPipeError):
-            raise
         raise Failure(UNREADABLE, f"cannot write {args.output}: {err.strerror or err}") from err
     return OK
+
+
+def _json(lossless: bool) -> Callable[[Any, int | None], str]:
+    def write(obj: Any, indent: int | None) -> str:
+        return dump(obj, lossless=lossless, indent=indent)
+
+    return write
+
+
+# What convert --to writes: the text of the rebuilt object in each format.
+FORMATS: dict[str, Callable[[Any, int | None], str]] = {
+    "nni": _json(lossless=False),
+    "lossless": _json(lossless=True),
+}
 
 
 def run_diff(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -170,13 +191,19 @@ def _reading(source: str) -> Iterator[None]:
 
 
 def _hint(err: UnsafePayloadError) -> str:
+    return _hint_for(err.rule, [err.symbol] if err.symbol else [])
+
+
+def _hint_for(rule: str, names: list[str]) -> str:
     # The library's advice names Python arguments; on the command line, the options.
-    if err.rule == "allow" and err.symbol:
-        return f"if you trust it, allow it: --allow {err.symbol}"
-    if err.rule == "allow_pickle":
+    if rule == "allow" and names:
+        unique = list(dict.fromkeys(names))
+        them = "it" if len(unique) == 1 else "them"
+        return f"if you trust {them}, allow {them}: {' '.join(f'--allow {name}' for name in unique)}"
+    if rule == "allow_pickle":
         return "unpickling runs arbitrary code; only if you trust the payload's source, pass --trust"
-    if err.rule.startswith("max_"):
-        return f"if the payload is legitimate, raise the limit: --limit {err.rule}=N (or {err.rule}=none)"
+    if rule.startswith("max_"):
+        return f"if the payload is legitimate, raise the limit: --limit {rule}=N (or {rule}=none)"
     return ""  # what dump never writes: no option makes it safe
 
 

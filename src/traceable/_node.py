@@ -146,8 +146,12 @@ def symbol_name(name: Any) -> tuple[str | None, int | None]:
 
 
 def mapping(value: Any) -> dict[str, Any]:
+    """The object inside a marker object, as a dict."""
     if not isinstance(value, Pairs):
         raise Invalid(f"expected an object, not {json_type(value)}")
+    items = value[0][1] if len(value) == 1 and value[0][0] == _wire.ITEMS else None
+    if type(items) is list and all(type(pair) is list and len(pair) == 2 and type(pair[0]) is str for pair in items):
+        return dict(items)  # the lossless form of a dict with keys like markers ("__enum_instance_type__")
     return dict(value)
 
 
