@@ -1,0 +1,563 @@
+"""The command line, run as users run it: the installed `traceable` script and `python -m traceable`,
+in a child process, with files, pipes, gzip and a terminal."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import traceable
+
+SCRIPT = Path(sys.executable).parent / "traceable"
+ENTRY_POINTS = {"script": [str(SCRIPT)], "module": [sys.executable, "-m", "traceable"]}
+
+# A hand-written payload: every kind of value show draws, and things a safe load refuses.
+PAYLOAD = (
+    '{"model": {"__symbol__": "path:samples.Model", "__kwargs__": {"layers": ['
+    '{"__symbol__": "path:samples.Layer", "__kwargs__": {"width": 64}}, '
+    '{"__symbol__": "path:samples.Layer", "__kwargs__": {"width": 32, "act": '
+    '{"__enum__": {"__enum_instance_type__": ["samples", "Color"], "name": "RED"}}}}], "name": "net"}}, '
+    '"optimizer": {"__symbol__": "path:samples.Positional", "__args__": [1, 2]}, '
+    '"weights": {"__ndarray__": [[0.0, 0.5], [1.0, 1.5]], "dtype": "float32", "shape": [2, 2], "Corder": true}, '
+    '"started": {"__datetime__": null, "year": 2024, "month": 5, "day": 17, "hour": 9, "tzinfo": "UTC", '
+    '"is_dst": false}, '
+    '"tags": {"__set__": ["a", "b"]}, '
+    '"rounding": {"__nni_type__": "path:math.floor"}, '
+    '"cache": {"__nni_obj__": "gASVCAAAAAAAAACMBHRlc3SULg==", "python": "3.11", "cloudpickle": "3.1.1"}, '
+    '"lr": 0.001, "note": null}'
+)
+
+SHOWN = """\
+object (9 keys)
+├── model: call samples.Model
+│   ├── layers: array (2 items)
+│   │   ├── [0]: call samples.Layer(width=64)
+│   │   └── [1]: call samples.Layer
+│   │       ├── width: 32
+│   │       └── act: enum samples.Color.RED
+│   └── name: "net"
+├── optimizer: call samples.Positional(1, 2)
+├── weights: ndarray float32 [2, 2] = [[0.0, 0.5], [1.0, 1.5]]
+├── started: datetime 2024-05-17T09:00:00+00:00
+├── tags: set {"a", "b"}
+├── rounding: class or function math.floor
+├── cache: pickled object (19 bytes, Python 3.11, cloudpickle 3.1.1)
+├── lr: 0.001
+└── note: null
+"""
+
+AUDITED = """\
+$.model: call samples.Model - allowed
+$.model.__kwargs__.layers[0]: call samples.Layer - allowed
+$.model.__kwargs__.layers[1]: call samples.Layer - allowed
+$.model.__kwargs__.layers[1].__kwargs__.act: import samples.Color - allowed
+$.optimizer: call samples.Positional - allowed
+$.rounding: import math.floor - REFUSED (allow)
+$.cache: unpickle a pickled object, 19 bytes - REFUSED (allow_pickle)
+7 findings, 2 refused, under the safe policy (allowing samples)
+"""
+
+
+def run(
+    *args: str,
+    stdin: bytes | str | None = None,
+    entry: str = "module",
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+):
+    """The command's exit status, stdout and stderr (text)."""
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    environment.update(env or {})
+    result = subprocess.run(
+        [*ENTRY_POINTS[entry], *args],
+        input=data,
+        capture_output=True,
+        timeout=120,
+        env=environment,
+        cwd=cwd,
+        check=False,
+    )
+    return result.returncode, result.stdout.decode(), result.stderr.decode()
+
+
+@pytest.fixture
+def payload(tmp_path: Path) -> Path:
+    path = tmp_path / "payload.json"
+    path.write_text(PAYLOAD)
+    return path
+
+
+def test_the_console_script_is_installed_next_to_the_interpreter():
+    assert SCRIPT.is_file()
+    assert os.access(SCRIPT, os.X_OK)
+
+
+@pytest.mark.parametrize("entry", ["script", "module"])
+def test_show_draws_a_payload_as_a_tree_from_a_file_and_from_stdin(payload, entry):
+    assert run("show", str(payload), entry=entry) == (0, SHOWN, "")
+    assert run("show", "-", stdin=PAYLOAD, entry=entry) == (0, SHOWN, "")
+
+
+def test_show_reads_gzipped_payloads_from_files_and_pipes(tmp_path):
+    path = tmp_path / "payload.json.gz"
+    path.write_bytes(gzip.compress(PAYLOAD.encode()))
+    assert run("show", str(path)) == (0, SHOWN, "")
+    assert run("show", "-", stdin=gzip.compress(PAYLOAD.encode())) == (0, SHOWN, "")
+
+
+def test_show_never_imports_calls_or_unpickles(tmp_path):
+    hostile = {
+        "touch": {"__symbol__": "path:pathlib.Path.touch", "__args__": ["ran"]},
+        "imports": {"__nni_type__": "path:antigravity.fly"},
+    }
+    assert run("show", "-", stdin=json.dumps(hostile), cwd=tmp_path) == (
+        0,
+        'object (2 keys)\n├── touch: call pathlib.Path.touch("ran")\n└── imports: class or function antigravity.fly\n',
+        "",
+    )
+    assert not (tmp_path / "ran").exists()
+
+
+def test_show_json_is_the_documented_tree():
+    text = '{"net": {"__symbol__": "path:m.Net", "__args__": [3], "__kwargs__": {"w": [1, 2]}}, "x": NaN}'
+    code, out, err = run("show", "--json", "-", stdin=text)
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "format": "traceable.show",
+        "version": 1,
+        "source": "-",
+        "root": {
+            "key": None,
+            "path": "$",
+            "kind": "object",
+            "summary": "object (2 keys)",
+            "children": [
+                {
+                    "key": "net",
+                    "path": "$.net",
+                    "kind": "call",
+                    "summary": "call m.Net",
+                    "symbol": "m.Net",
+                    "pickled_size": None,
+                    "children": [
+                        {"key": 0, "path": "$.net.__args__[0]", "kind": "number", "summary": "3", "value": 3},
+                        {
+                            "key": "w",
+                            "path": "$.net.__kwargs__.w",
+                            "kind": "array",
+                            "summary": "[1, 2]",
+                            "children": [
+                                {
+                                    "key": 0,
+                                    "path": "$.net.__kwargs__.w[0]",
+                                    "kind": "number",
+                                    "summary": "1",
+                                    "value": 1,
+                                },
+                                {
+                                    "key": 1,
+                                    "path": "$.net.__kwargs__.w[1]",
+                                    "kind": "number",
+                                    "summary": "2",
+                                    "value": 2,
+                                },
+                            ],
+                        },
+                    ],
+                },
+                {"key": "x", "path": "$.x", "kind": "number", "summary": "NaN", "value": "NaN"},
+            ],
+        },
+    }
+
+
+def test_show_draws_what_the_library_writes_natively_and_in_the_lossless_mode():
+    import collections
+    import datetime as dt
+    import uuid
+    from fractions import Fraction
+
+    import samples
+
+    shared = [1, 2]
+    value = {
+        "pair": (1, "a"),
+        "keys": {1: "one"},
+        "twice": [shared, shared],
+        "queue": collections.deque([3]),
+        "id": uuid.UUID(int=7),
+        "point": samples.Point(1, 2),
+        "third": Fraction(1, 3),
+        "span": dt.timedelta(days=1, seconds=2),
+        "raw": b"\x00\x01",
+        "array": np.arange(3, dtype=np.int16),
+    }
+    code, out, err = run("show", "-", stdin=traceable.dump(value, lossless=True, compact_arrays=True))
+    assert (code, err) == (0, "")
+    assert out == (
+        "lossless payload (format 1)\n"
+        "└── value: object (10 keys)\n"
+        '    ├── pair: tuple (1, "a")\n'
+        "    ├── keys: dict (1 pair, keys of any type)\n"
+        '    │   └── [0]: [1, "one"]\n'
+        "    ├── twice: array (2 items)\n"
+        "    │   ├── [0]: [1, 2] (shared as #1)\n"
+        "    │   └── [1]: the same object as #1\n"
+        "    ├── queue: deque [3]\n"
+        '    ├── id: uuid "00000000-0000-0000-0000-000000000007"\n'
+        "    ├── point: named tuple samples.Point(x=1, y=2)\n"
+        "    ├── third: fraction 1/3\n"
+        "    ├── span: timedelta 1 day, 0:00:02\n"
+        "    ├── raw: bytes (2 bytes)\n"
+        "    └── array: ndarray int16 [3] (base64, 6 bytes)\n"
+    )
+
+
+def test_show_marks_what_a_load_would_fail_on_or_drop():
+    text = '{"a": 1, "a": 2, "when": {"__datetime__": null, "year": "x"}, "f": {"__symbol__": 5}}'
+    assert run("show", "-", stdin=text) == (
+        0,
+        "object (4 keys)\n"
+        "├── a: 1 (repeated key: a load keeps only the last value)\n"
+        "├── a: 2\n"
+        "├── when: invalid __datetime__ object: 'str' object cannot be interpreted as an integer\n"
+        "│   ├── __datetime__: null\n"
+        '│   └── year: "x"\n'
+        "└── f: invalid __symbol__ object: a symbol must be a name such as 'path:mod.Name', not a number\n"
+        "    └── __symbol__: 5\n",
+        "",
+    )
+
+
+def test_show_draws_at_most_max_items_of_a_list():
+    text = json.dumps({"rows": [[i, "x" * 40] for i in range(5)]})
+    code, out, _ = run("show", "--max-items", "2", "-", stdin=text)
+    assert (code, out) == (
+        0,
+        'object (1 key)\n└── rows: array (5 items)\n    ├── [0]: [0, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]\n'
+        '    ├── [1]: [1, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"]\n    └── … 3 more\n',
+    )
+    assert run("show", "--max-items", "0", "-", stdin=text)[1].count("\n") == 7
+
+
+def _on_a_terminal(*args: str, env: dict[str, str]) -> str:
+    # stdout is a pseudo-terminal, as in an interactive shell.
+    main, child = pty.openpty()
+    environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    environment.update(env)
+    command = [*ENTRY_POINTS["module"], *args]
+    with subprocess.Popen(command, stdout=child, stderr=subprocess.PIPE, env=environment) as process:
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(main)
+        assert process.stderr is not None
+        assert process.stderr.read() == b""
+    assert process.returncode == 0
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_colour_on_a_terminal_only_and_never_with_no_color(payload):
+    coloured = _on_a_terminal("show", str(payload), env={"TERM": "xterm"})
+    assert "\x1b[36mcall samples.Model\x1b[0m" in coloured
+    assert "\x1b[31mpickled object (19 bytes, Python 3.11, cloudpickle 3.1.1)\x1b[0m" in coloured
+    plain = _on_a_terminal("show", str(payload), env={"TERM": "xterm", "NO_COLOR": "1"})
+    assert plain == SHOWN
+    assert run("show", str(payload)) == (0, SHOWN, "")  # piped
+    forced = run("show", "--color", "always", str(payload))[1]
+    assert forced != SHOWN
+    assert "\x1b[1mmodel\x1b[0m" in forced
+
+
+def test_audit_lists_what_a_load_would_run_and_exits_5_on_a_refusal(payload):
+    assert run("audit", str(payload), "--allow", "samples") == (
+        5,
+        AUDITED,
+        "hint: if you trust it, allow it: --allow math.floor\n"
+        "hint: unpickling runs arbitrary code; only if you trust the payload's source, pass --trust\n",
+    )
+    code, out, err = run("audit", str(payload), "--trust")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "7 findings, all allowed, under the trusting policy (any import, any pickle)"
+    plain = '{"a": [1, {"__set__": [2]}]}'
+    assert run("audit", "-", stdin=plain) == (
+        0,
+        "nothing to import, call or unpickle, and within the limits, under the safe policy "
+        "(allowing nothing but natively encoded values)\n",
+        "",
+    )
+
+
+def test_audit_json_gives_every_finding_and_the_policy(payload):
+    code, out, err = run("audit", "--json", str(payload), "--allow", "samples", "--limit", "max_depth=50")
+    assert (code, err) == (5, "")
+    report = json.loads(out)
+    assert report["policy"] == {
+        "allow": ["samples"],
+        "allow_pickle": False,
+        "max_size": 16 << 20,
+        "max_decompressed_size": 16 << 20,
+        "max_depth": 50,
+        "max_string_length": 16 << 20,
+        "max_number_length": 1000,
+        "max_array_elements": 100_000_000,
+        "max_array_bytes": 256 << 20,
+    }
+    assert {key: report[key] for key in ("format", "version", "source", "allowed")} == {
+        "format": "traceable.audit",
+        "version": 1,
+        "source": str(payload),
+        "allowed": False,
+    }
+    assert report["findings"][-2:] == [
+        {
+            "path": "$.rounding",
+            "action": "import",
+            "name": "math.floor",
+            "size": 0,
+            "allowed": False,
+            "rule": "allow",
+            "detail": "import math.floor",
+        },
+        {
+            "path": "$.cache",
+            "action": "unpickle",
+            "name": None,
+            "size": 19,
+            "allowed": False,
+            "rule": "allow_pickle",
+            "detail": "unpickle a pickled object, 19 bytes",
+        },
+    ]
+    assert len(report["findings"]) == 7
+
+
+def test_a_gzip_bomb_is_refused_without_being_inflated(tmp_path):
+    bomb = tmp_path / "bomb.json.gz"
+    bomb.write_bytes(gzip.compress(b"[" + b" " * (64 << 20) + b"1]", compresslevel=9))
+    assert bomb.stat().st_size < 200_000
+    code, out, err = run("audit", str(bomb))
+    assert code == 5
+    assert "REFUSED (max_decompressed_size)" in out
+    assert err == (
+        "hint: if the payload is legitimate, raise the limit: --limit max_decompressed_size=N "
+        "(or max_decompressed_size=none)\n"
+    )
+    code, out, err = run("show", str(bomb))
+    assert (code, out) == (5, "")
+    assert err.startswith(f"traceable show: error: {bomb}: refused the payload: the unzipped payload's size is")
+    assert run("show", str(bomb), "--limit", "max_decompressed_size=128MiB") == (0, "[1]\n", "")
+
+
+def test_build_loads_safely_by_default_and_prints_the_object(tmp_path):
+    import samples
+
+    text = traceable.dump({"model": samples.Model([samples.Layer(3)], name="tiny"), "when": {1, 2}})
+    assert run("build", "-", "--allow", "samples", stdin=text) == (
+        0,
+        "{'model': Model({'layers': [Layer({'width': 3, 'dropout': 0.1, 'act': None})], 'head': None, "
+        "'name': 'tiny'}),\n 'when': {1, 2}}\n",
+        "",
+    )
+    hostile = json.dumps({"x": {"__symbol__": "path:pathlib.Path.touch", "__args__": ["ran"]}})
+    code, out, err = run("build", "-", "--allow", "samples", stdin=hostile, cwd=tmp_path)
+    assert (code, out) == (5, "")
+    assert err == (
+        "traceable build: error: <stdin>: refused the payload at $.x: it would call pathlib.Path.touch, which the "
+        "load policy does not allow (allow); if you trust it, add it: load(..., safe=True, "
+        "allow=['pathlib.Path.touch'])\nhint: if you trust it, allow it: --allow pathlib.Path.touch\n"
+    )
+    assert not (tmp_path / "ran").exists()
+    # Path.touch returns None: a traced function's None is the record of its call.
+    assert run("build", "-", "--trust", stdin=hostile, cwd=tmp_path) == (
+        0,
+        "{'x': TraceRecord(Path.touch, self='ran')}\n",
+        "",
+    )
+    assert (tmp_path / "ran").exists()
+
+
+def test_build_names_the_file_and_path_of_a_value_that_cannot_be_rebuilt(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"layer": {"__symbol__": "path:samples.Layer", "__kwargs__": {"depth": 1}}}')
+    code, out, err = run("build", str(path), "--allow", "samples")
+    assert (code, out) == (4, "")
+    assert err.startswith(
+        f"traceable build: error: {path}: cannot decode the __symbol__ object at $.layer: calling Layer with the "
+        "recorded arguments raised TypeError:"
+    )
+    assert "Traceback" not in err
+
+
+def test_convert_writes_nni_and_lossless_payloads(tmp_path):
+    import samples
+
+    value = {"model": samples.Model([samples.Layer(3)]), "shape": (2, 3)}
+    source = tmp_path / "run.json.gz"
+    traceable.dump_bytes(value, source, lossless=True)
+    out = tmp_path / "run.json"
+    assert run("convert", str(source), "--to", "nni", "-o", str(out), "--allow", "samples") == (0, "", "")
+    assert out.read_text() == traceable.dump(value) + "\n"
+    assert traceable.load(fp=out) == {"model": samples.Model([samples.Layer(3)]), "shape": [2, 3]}
+    code, text, err = run("convert", str(source), "--to", "lossless", "--indent", "1", "--allow", "samples")
+    assert (code, err) == (0, "")
+    assert text == traceable.dump(value, lossless=True, indent=1) + "\n"
+    assert traceable.load(text) == value
+
+
+def test_convert_writes_nothing_when_the_target_cannot_hold_the_object(tmp_path):
+    source = tmp_path / "keys.json"
+    traceable.dump({"grid": {(0, 1): "x"}}, source, lossless=True)
+    out = tmp_path / "out.json"
+    code, text, err = run("convert", str(source), "--to", "nni", "-o", str(out))
+    assert (code, text) == (6, "")
+    assert err.startswith(
+        f"traceable convert: error: {source}: cannot write it as nni: cannot encode the dict at $.grid"
+    )
+    assert not out.exists()
+
+
+def test_diff_exits_0_when_equal_and_1_with_the_changes_by_path(tmp_path):
+    import samples
+
+    before = {"model": samples.Model([samples.Layer(64), samples.Layer(32)]), "lr": 0.1, "tags": {"a", "b"}}
+    after = {
+        "model": samples.Model([samples.Layer(64), samples.Layer(48), samples.Layer(32)], name="wide"),
+        "tags": {"a", "c"},
+        "seed": 7,
+    }
+    a, b = tmp_path / "a.json", tmp_path / "b.json.gz"
+    traceable.dump(before, a)
+    traceable.dump_bytes(after, b)
+    assert run("diff", str(a), str(a)) == (0, "", "")
+    assert run("diff", str(a), "-", stdin=traceable.dump(before, indent=2)) == (0, "", "")
+    assert run("diff", str(a), str(b)) == (
+        1,
+        "+ $.model.__kwargs__.layers[1]: call samples.Layer(width=48)\n"
+        '+ $.model.__kwargs__.name: "wide"\n'
+        "- $.lr: 0.1\n"
+        '- $.tags: item "b"\n'
+        '+ $.tags: item "c"\n'
+        "+ $.seed: 7\n",
+        "",
+    )
+
+
+def test_diff_compares_arrays_by_content_whatever_their_form(tmp_path):
+    weights = np.arange(6, dtype=np.float32).reshape(2, 3)
+    changed = weights.copy()
+    changed[1, 0] = 9.5
+    a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    traceable.dump({"w": weights}, a)
+    traceable.dump({"w": weights}, b, compact_arrays=True)
+    traceable.dump({"w": changed}, c, compact_arrays=True)
+    assert run("diff", str(a), str(b)) == (0, "", "")
+    assert run("diff", str(a), str(c)) == (
+        1,
+        "~ $.w: ndarray float32 [2, 3]: 1 of 6 elements differ, first at [1, 0]: 3.0 -> 9.5\n",
+        "",
+    )
+
+
+def test_diff_json_lists_every_change(tmp_path):
+    b = tmp_path / "b.json"
+    b.write_text('{"a": 2, "c": [1]}')
+    code, out, err = run("diff", "--json", "-", str(b), stdin='{"a": 1, "b": true}')
+    assert (code, err) == (1, "")
+    assert json.loads(out) == {
+        "format": "traceable.diff",
+        "version": 1,
+        "a": "-",
+        "b": str(b),
+        "equal": False,
+        "changes": [
+            {"path": "$.a", "change": "changed", "old": "1", "new": "2", "detail": "1 -> 2"},
+            {"path": "$.b", "change": "removed", "old": "true", "new": None, "detail": "true"},
+            {"path": "$.c", "change": "added", "old": None, "new": "[1]", "detail": "[1]"},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "the following arguments are required: COMMAND"),
+        (("show",), "the following arguments are required: FILE"),
+        (("frobnicate", "x"), "invalid choice: 'frobnicate'"),
+        (("show", "x", "--limit", "depth"), "argument --limit: expected NAME=N with NAME one of max_size,"),
+        (("show", "x", "--limit", "max_size=0"), "max_size takes a positive integer, optionally in KiB, MiB or GiB"),
+        (("audit", "x", "--trust", "--allow", "m"), "--allow extends the safe policy; --trust allows everything"),
+        (("audit", "x", "--trust", "--safe"), "argument --safe: not allowed with argument --trust"),
+        (("convert", "x", "--to", "yaml"), "argument --to: invalid choice: 'yaml'"),
+        (("diff", "-", "-"), "only one of A and B can be - (stdin)"),
+    ],
+)
+def test_usage_errors_exit_2_with_the_usage(args, message):
+    code, out, err = run(*args)
+    assert (code, out) == (2, "")
+    assert err.startswith("usage: traceable")
+    assert message in err
+
+
+@pytest.mark.parametrize("entry", ["script", "module"])
+def test_unreadable_and_malformed_payloads_exit_3_and_4_without_a_traceback(tmp_path, entry):
+    missing = tmp_path / "missing.json"
+    assert run("show", str(missing), entry=entry) == (
+        3,
+        "",
+        f"traceable show: error: cannot read {missing}: No such file or directory\n",
+    )
+    assert run("build", "-", stdin="{'a': 1}", entry=entry) == (
+        4,
+        "",
+        "traceable build: error: <stdin>: the payload is not valid JSON: Expecting property name enclosed in "
+        "double quotes at line 1 column 2\n",
+    )
+    assert run("show", "-", stdin=b"\x1f\x8b\x08 not gzip", entry=entry)[::2] == (
+        4,
+        "traceable show: error: <stdin>: the payload is not valid gzip: Error -3 while decompressing data: "
+        "unknown header flags set\n",
+    )
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    path = tmp_path / "big.json"
+    traceable.dump({"rows": [[i] for i in range(100_000)]}, path)
+    command = [*ENTRY_POINTS["module"], "show", "--max-items", "0", str(path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline() == b"object (1 key)\n"
+        process.stdout.close()  # as `| head -1` does
+        assert process.wait(timeout=120) == 141
+        assert process.stderr.read() == b""
+
+
+@pytest.mark.parametrize("command", ["show", "audit", "build", "convert", "diff"])
+def test_every_command_has_help_with_examples_and_exit_statuses(command):
+    code, out, err = run(command, "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith(f"usage: traceable {command} ")
+    assert f"\nexamples:\n  traceable {command} " in out
+    assert "\nexit status:\n  0  success" in out
+    assert "  5  the load policy refuses the payload" in out
+
+
+def test_version():
+    assert run("--version") == (0, f"traceable {traceable.__version__}\n", "")
