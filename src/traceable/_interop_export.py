@@ -274,7 +274,11 @@ class HydraExporter(_Exporter):
             return text
         # OmegaConf reads ${...} as an interpolation; \${ is a literal "${", and the
         # backslashes before it are escaped in turn (\\${ is a backslash, then an interpolation).
-        return _INTERPOLATION.sub(lambda found: found.group(1) * 2 + "\\${", text)
+        # Escaped twice: hydra.utils.instantiate resolves the config (OmegaConf.resolve), then
+        # reads each value, resolving it again (and from_hydra does the same).
+        for _ in range(2):
+            text = _INTERPOLATION.sub(lambda found: found.group(1) * 2 + "\\${", text)
+        return text
 
     def symbol(self, obj: Any, keys: Keys) -> Any:
         self._refuse_in_raw(keys, "a class or function")

@@ -44,8 +44,8 @@ def to_hydra(obj: Any, *, omit: Iterable[str] = ()) -> dict[str, Any]:
 
     A traced call becomes ``{"_target_": "module.Qualname", "_args_": [...], **kwargs}``, its
     arguments exported in turn; a dict of traced objects becomes a dict of configs. Plain
-    data passes (tuples as lists, as ``dump`` writes them; ``${`` escaped so that OmegaConf
-    does not read it as an interpolation); a class or function as a value becomes
+    data passes (tuples as lists, as ``dump`` writes them; ``${`` escaped so that
+    ``instantiate`` does not read it as an interpolation); a class or function as a value becomes
     ``{"_target_": "hydra.utils.get_class", "path": ...}`` (``get_method`` for functions); a
     ``functools.partial`` of a class or function becomes a ``_partial_: true`` call. A call
     whose arguments hold lists or dicts gets ``_convert_: all``, so the callee receives plain
@@ -86,11 +86,22 @@ def to_hydra_yaml(obj: Any, *, omit: Iterable[str] = ()) -> str:
         sizes:
         - 8
         - 4
-        name: \\${run}
+        name: \\\\\\${run}
     """
     omegaconf = _require("omegaconf", "hydra-core", "to_hydra_yaml")
-    text: str = omegaconf.OmegaConf.to_yaml(to_hydra(obj, omit=omit))
+    config = to_hydra(obj, omit=omit)
+    text: str = omegaconf.OmegaConf.to_yaml(config)
+    if _NEL in text:
+        from omegaconf._utils import get_omega_conf_dumper  # OmegaConf's own quoting, without allow_unicode
+
+        text = _require("yaml", "pyyaml", "to_hydra_yaml").dump(config, Dumper=get_omega_conf_dumper(), **_ASCII)
     return text
+
+
+# PyYAML writes U+0085 (NEL) as it is when allowed Unicode, and reads it back as a line
+# break: text with one is written in ASCII, which escapes it.
+_NEL = "\x85"
+_ASCII = {"default_flow_style": False, "sort_keys": False, "allow_unicode": False}
 
 
 def from_hydra(
@@ -102,14 +113,16 @@ def from_hydra(
 ) -> Any:
     """Build a traced object tree from a Hydra config, as ``hydra.utils.instantiate`` would.
 
-    Interpolations are resolved by OmegaConf first. Each ``_target_`` is imported by its
-    dotted path and called through :func:`traceable.trace`, so every object built is traced
-    and ``traceable.dump`` writes it as the call that made it. ``_args_`` are passed
-    positionally; ``_partial_: true`` gives a traced ``functools.partial`` (its ``'???'``
-    arguments left out, as Hydra does); ``_recursive_: false`` passes the arguments as plain
-    data, nested configs included; ``hydra.utils.get_class`` / ``get_method`` /
-    ``get_object`` give the object named by ``path``. ``_convert_`` is checked but changes
-    nothing: the objects always receive plain lists and dicts, as a record must hold.
+    Interpolations are resolved by OmegaConf first, as ``instantiate`` resolves them: twice,
+    so a literal ``${`` is written ``\\\\\\${`` in YAML (:func:`to_hydra` escapes it so). Each
+    ``_target_`` is imported by its dotted path and called through :func:`traceable.trace`,
+    so every object built is traced and ``traceable.dump`` writes it as the call that made
+    it. ``_args_`` are passed positionally; ``_partial_: true`` gives a traced
+    ``functools.partial`` (its ``'???'`` arguments left out, as Hydra does);
+    ``_recursive_: false`` passes the arguments as plain data, nested configs included;
+    ``hydra.utils.get_class`` / ``get_method`` / ``get_object`` give the object named by
+    ``path``. ``_convert_`` is checked but changes nothing: the objects always receive plain
+    lists and dicts, as a record must hold.
 
     Args:
         cfg: the config: YAML text, a dict, or an OmegaConf ``DictConfig``.
@@ -143,7 +156,12 @@ def from_hydra(
     elif not (OmegaConf.is_config(cfg) or isinstance(cfg, Mapping)):
         raise TypeError(f"from_hydra takes YAML text, a mapping or a DictConfig, not {type(cfg).__name__}")
     try:
-        node = cfg if OmegaConf.is_config(cfg) else OmegaConf.create(cfg if isinstance(cfg, str) else dict(cfg))
+        node = OmegaConf.create(cfg if isinstance(cfg, str) else cfg if OmegaConf.is_config(cfg) else dict(cfg))
+        # As hydra.utils.instantiate does: resolve the whole config, then read each value,
+        # which resolves it once more (so a literal "${" is written escaped twice). The first
+        # pass is to_container's, whose errors say where they are (OmegaConf.resolve's do not).
+        OmegaConf.to_container(node, resolve=True, throw_on_missing=False)
+        OmegaConf.resolve(node)
         plain = OmegaConf.to_container(node, resolve=True, throw_on_missing=False)
     except Exception as err:  # OmegaConf's and PyYAML's errors share no base class
         key = getattr(err, "full_key", None)
@@ -198,9 +216,10 @@ def to_jsonargparse_yaml(obj: Any, *, omit: Iterable[str] = ()) -> str:
           width: 8
     """
     yaml = _require("yaml", "pyyaml", "to_jsonargparse_yaml")
-    text: str = yaml.safe_dump(
-        to_jsonargparse(obj, omit=omit), default_flow_style=False, allow_unicode=True, sort_keys=False
-    )
+    config = to_jsonargparse(obj, omit=omit)
+    text: str = yaml.safe_dump(config, default_flow_style=False, allow_unicode=True, sort_keys=False)
+    if _NEL in text:
+        text = yaml.safe_dump(config, **_ASCII)
     return text
 
 
