@@ -1,7 +1,6 @@
 """Traced classes and functions for the Hydra and jsonargparse tests: importable by name, as
 config targets must be, and annotated, as jsonargparse needs."""
 
-
 import dataclasses
 import math
 from collections.abc import Callable
@@ -12,7 +11,6 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from traceable import trace
-
 
 # -- pure Python ---------------------------------------------------------------------------
 

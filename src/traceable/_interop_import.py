@@ -101,7 +101,8 @@ class _Importer:
     def call(self, name: str, args: list[Any], kwargs: dict[str, Any], partial: bool | None, keys: Keys) -> Any:
         """Call the traced version of ``name``; with ``partial``, a traced ``functools.partial`` of it.
 
-        ``partial=None`` leaves it to the target's signature: partial if required arguments are missing.
+        ``partial=None`` leaves it to the target's signature: partial if required arguments are missing
+        (and the ones given are valid).
         """
         path = format_path(keys)
         symbol = self.import_symbol(name, keys, f"a {self.form} call")
@@ -112,7 +113,7 @@ class _Importer:
         except Exception as err:
             raise DecodeError(f"cannot trace {name} at {path}: {err}", path) from err
         if partial is None:
-            partial = bool(missing_arguments(symbol, args, kwargs))
+            partial = is_incomplete(symbol, args, kwargs)
         try:
             if partial:
                 return retrace(functools.partial)(traced, *args, **kwargs)
@@ -246,32 +247,41 @@ class JsonargparseImporter(_Importer):
         return self.call(name, [], built, None, keys)
 
 
-def missing_arguments(symbol: Any, args: list[Any], kwargs: dict[str, Any]) -> list[str]:
-    """Required parameters of ``symbol`` that the call does not give ([] if it has no signature)."""
+def is_incomplete(symbol: Any, args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """Whether the call gives ``symbol`` valid arguments but not all the required ones."""
     try:
-        params = list(inspect.signature(unwrap(symbol)).parameters.values())
-    except (TypeError, ValueError):
-        return []
-    missing = []
-    for index, param in enumerate(params):
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD) or param.default is not param.empty:
-            continue
-        by_position = param.kind is not param.KEYWORD_ONLY and index < len(args)
-        by_name = param.kind is not param.POSITIONAL_ONLY and param.name in kwargs
-        if not by_position and not by_name:
-            missing.append(param.name)
-    return missing
+        signature = inspect.signature(unwrap(symbol))
+        signature.bind_partial(*args, **kwargs)
+    except (TypeError, ValueError):  # no signature, or wrong arguments: the call itself will say
+        return False
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError:
+        return True
+    return False
 
 
 def _symbol_parameters(symbol: Any) -> frozenset[str]:
     """Names of the parameters annotated with a class (``type[...]``) or a ``Callable``."""
     original = unwrap(symbol)
-    target = original.__init__ if isinstance(original, type) else original
     try:
-        hints = typing.get_type_hints(target)
-    except Exception:  # unresolvable annotations: read every string as a string
+        params = inspect.signature(original).parameters.values()
+    except (TypeError, ValueError):
         return frozenset()
-    return frozenset(name for name, hint in hints.items() if name != "return" and _wants_symbol(hint))
+    function = inspect.unwrap(getattr(original, "__init__") if isinstance(original, type) else original)  # noqa: B009  # mypy rejects .__init__
+    namespace = getattr(function, "__globals__", {})
+    names = []
+    for param in params:
+        # One at a time: a single annotation that does not resolve (a name imported only
+        # for type checkers) would otherwise hide every other.
+        holder = types.SimpleNamespace(__annotations__={param.name: param.annotation})
+        try:
+            hint = typing.get_type_hints(holder, globalns=namespace)[param.name]
+        except Exception:  # an annotation that does not resolve: read the value as it is
+            continue
+        if _wants_symbol(hint):
+            names.append(param.name)
+    return frozenset(names)
 
 
 def _wants_symbol(hint: Any) -> bool:
@@ -283,4 +293,3 @@ def _wants_symbol(hint: Any) -> bool:
         options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
         return str not in options and any(_wants_symbol(arg) for arg in options)
     return False
-

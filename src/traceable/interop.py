@@ -70,7 +70,8 @@ def to_hydra(obj: Any, *, omit: Iterable[str] = ()) -> dict[str, Any]:
     Example:
         >>> import argparse, traceable
         >>> to_hydra({"model": traceable.trace(argparse.Namespace)(width=8, act=abs)})
-        {'model': {'_target_': 'argparse.Namespace', 'width': 8, 'act': {'_target_': 'hydra.utils.get_method', 'path': 'builtins.abs'}}}
+        {'model': {'_target_': 'argparse.Namespace', 'width': 8,
+                   'act': {'_target_': 'hydra.utils.get_method', 'path': 'builtins.abs'}}}
     """
     return HydraExporter(omit).export(obj)
 
@@ -144,13 +145,14 @@ def from_hydra(
         ImportError: OmegaConf is not installed (``pip install hydra-core``).
 
     Example:
-        >>> net = from_hydra("_target_: argparse.Namespace\\nwidth: ${height}\\nheight: 8", safe=True, allow=["argparse"])
+        >>> text = "_target_: argparse.Namespace\\nwidth: ${height}\\nheight: 8"
+        >>> net = from_hydra(text, safe=True, allow=["argparse"])
         >>> net, net.trace_kwargs
         (Namespace(width=8, height=8), {'width': 8, 'height': 8})
     """
     active = policy_for(safe, allow, policy)
     omegaconf = _require("omegaconf", "hydra-core", "from_hydra")
-    OmegaConf = omegaconf.OmegaConf  # noqa: N806  # the library's own spelling
+    OmegaConf = omegaconf.OmegaConf  # the library's own spelling
     if isinstance(cfg, str):
         refuse_yaml_aliases(cfg, active, _require("yaml", "pyyaml", "from_hydra"))
     elif not (OmegaConf.is_config(cfg) or isinstance(cfg, Mapping)):

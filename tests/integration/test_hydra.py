@@ -12,12 +12,12 @@ torch = pytest.importorskip("torch", reason="torch is not installed: pip install
 hydra_utils = pytest.importorskip("hydra.utils", reason="pip install -e '.[test]' installs hydra-core")
 omegaconf = pytest.importorskip("omegaconf")
 
-import interop_models as im  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
+import interop_models as im  # noqa: E402
 import traceable  # noqa: E402
 from traceable import trace  # noqa: E402
 from traceable.interop import from_hydra, to_hydra, to_hydra_yaml  # noqa: E402
@@ -299,7 +299,9 @@ def test_safe_from_hydra_checks_what_get_class_imports():
 
 def test_safe_from_hydra_refuses_an_alias_that_resolves_outside_allow():
     with pytest.raises(traceable.UnsafePayloadError) as info:
-        from_hydra("_target_: interop_models.nn.Linear\nin_features: 1\nout_features: 1\n", safe=True, allow=["interop_models"])
+        from_hydra(
+            "_target_: interop_models.nn.Linear\nin_features: 1\nout_features: 1\n", safe=True, allow=["interop_models"]
+        )
     assert info.value.symbol == "interop_models.nn.Linear"
     assert "imports as torch.nn.modules.linear.Linear" in str(info.value)
 
