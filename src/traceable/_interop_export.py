@@ -164,9 +164,12 @@ class _Exporter:
                 self._active.discard(id(obj))
         if isinstance(obj, enum.Enum):
             raise self.unexpressible(obj, keys, f"write its value ({obj.value!r}) instead, ")
-        for kind in self.primitives:  # subclasses (numpy scalars...) as the plain value
+        for kind in self.primitives:  # subclasses (numpy.float64...) as the plain value
             if isinstance(obj, kind):
                 return self.value(kind(obj), keys)
+        numpy = sys.modules.get("numpy")
+        if numpy is not None and isinstance(obj, numpy.generic) and not isinstance(obj, numpy.void):
+            return self.value(obj.item(), keys)  # the Python number, as dump writes it
         if isinstance(obj, (list, tuple)):
             return [self.value(item, (*keys, index)) for index, item in enumerate(obj)]
         if isinstance(obj, dict):
@@ -304,7 +307,7 @@ class HydraExporter(_Exporter):
         return (*keys, name)
 
     def call(self, call: _Call, keys: Keys) -> dict[str, Any]:
-        self._refuse_in_raw(keys, f"a call to {import_name(call.symbol, keys, self.form)}")
+        self._refuse_in_raw(keys, "a call")
         return super().call(call, keys)
 
     def node(self, name: str, call: _Call, args: list[Any], kwargs: dict[str, Any], keys: Keys) -> dict[str, Any]:

@@ -71,7 +71,9 @@ class _Importer:
         self.policy = policy
 
     def build(self, value: Any, keys: Keys) -> Any:
-        self.policy.exceeded("max_depth", len(keys), format_path(keys), "the config's nesting depth")
+        limit = self.policy.max_depth
+        if limit is not None and len(keys) > limit:
+            self.policy.exceeded("max_depth", len(keys), format_path(keys), "the config's nesting depth")
         if isinstance(value, dict):
             if self.is_call(value):
                 return self.call_node(value, keys)

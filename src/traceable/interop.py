@@ -159,6 +159,9 @@ def from_hydra(
         raise TypeError(f"from_hydra takes YAML text, a mapping or a DictConfig, not {type(cfg).__name__}")
     try:
         node = OmegaConf.create(cfg if isinstance(cfg, str) else cfg if OmegaConf.is_config(cfg) else dict(cfg))
+        # A copy that can be resolved in place, as instantiate makes one.
+        OmegaConf.set_readonly(node, False)
+        OmegaConf.set_struct(node, False)
         # As hydra.utils.instantiate does: resolve the whole config, then read each value,
         # which resolves it once more (so a literal "${" is written escaped twice). The first
         # pass is to_container's, whose errors say where they are (OmegaConf.resolve's do not).
@@ -168,7 +171,9 @@ def from_hydra(
     except Exception as err:  # OmegaConf's and PyYAML's errors share no base class
         key = getattr(err, "full_key", None)
         where = f" at $.{key}" if key else ""
-        message = f"cannot read the Hydra config{where}: {type(err).__name__}: {_first_line(err)}"
+        # OmegaConf asserts that YAML text holds a mapping or a list.
+        reason = "it is not a YAML mapping or list" if isinstance(err, AssertionError) else _first_line(err)
+        message = f"cannot read the Hydra config{where}: {type(err).__name__}: {reason}"
         raise DecodeError(message, f"$.{key}" if key else None) from err
     return HydraImporter(active).build(plain, ())
 
@@ -271,6 +276,8 @@ def from_jsonargparse(
             cfg = jsonargparse.get_loader("yaml")(cfg)
         except Exception as err:  # PyYAML's errors
             raise DecodeError(f"the config is not valid YAML: {_first_line(err)}") from err
+        if not isinstance(cfg, (dict, list)):
+            raise DecodeError(f"the config is not a YAML mapping or list, but {cfg!r}", "$")
     elif not isinstance(cfg, Mapping):
         raise TypeError(f"from_jsonargparse takes YAML text or a mapping, not {type(cfg).__name__}")
     return JsonargparseImporter(active).build(dict(cfg) if isinstance(cfg, Mapping) else cfg, ())

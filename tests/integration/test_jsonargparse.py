@@ -232,3 +232,8 @@ def test_without_jsonargparse_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "jsonargparse", None)
     with pytest.raises(ImportError, match=r"^from_jsonargparse needs jsonargparse: pip install jsonargparse$"):
         from_jsonargparse("a: 1")
+
+
+def test_a_scalar_is_not_a_config():
+    with pytest.raises(traceable.DecodeError, match=r"^the config is not a YAML mapping or list, but 42$"):
+        from_jsonargparse("42")
