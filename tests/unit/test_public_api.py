@@ -44,8 +44,16 @@ def test_dumping_plain_and_stdlib_values_imports_no_optional_library():
     assert out.strip() == "[]"
 
 
-def test_typehint_exports_nni_names():
-    assert traceable.typehint.__all__ == ["ParameterRecord", "Parameters", "SearchSpace", "TrialMetric", "TrialRecord"]
+def test_typehint_exports_nni_names_and_the_search_space_helpers():
+    assert traceable.typehint.__all__ == [
+        "ParameterRecord",
+        "Parameters",
+        "SearchSpace",
+        "TrialMetric",
+        "TrialRecord",
+        "sample_parameters",
+        "validate_search_space",
+    ]
     record: traceable.typehint.ParameterRecord = {"parameter_id": 1, "parameters": {"lr": 0.1}}
     assert record["parameters"] == {"lr": 0.1}
     assert traceable.typehint.TrialMetric is float
