@@ -225,3 +225,10 @@ def test_every_value_reached_twice_loads_as_one_object(items):
     loaded = round_trip([items, items])
     assert loaded[0] is loaded[1]
     assert equal(loaded[0], items)
+
+
+def test_a_function_without_import_path_over_the_limit_says_where():
+    with pytest.raises(EncodeError) as err:
+        dump({"a": [lambda: 1]}, lossless=True, pickle_size_limit=0)
+    assert err.value.path == "$.a[0]"
+    assert str(err.value).startswith("cannot encode a function at $.a[0]: it has no import path")
