@@ -180,24 +180,43 @@ def _parser() -> argparse.ArgumentParser:
 
     convert = command(
         "convert",
-        "load a payload and write it in another format",
-        "Formats (--to):\n"
-        "  nni       traceable.dump's default form, which NNI 3.0's nni.load reads too\n"
-        "  lossless  traceable.dump(..., lossless=True): keeps tuples, non-string keys, dict\n"
-        "            subclasses and shared objects; traceable reads it, NNI 3.0 does not\n"
+        "load a payload or a config and write it in another format",
+        "Formats (--from reads the first three, --to writes all four):\n"
+        "  payload       a traceable or NNI 3.0 payload (any form load reads; the default --from)\n"
+        "  hydra         a Hydra config (_target_, _args_), as traceable.interop.to_hydra_yaml\n"
+        "                writes it and hydra.utils.instantiate builds it\n"
+        "  jsonargparse  a jsonargparse / LightningCLI config (class_path, init_args)\n"
+        "  nni           traceable.dump's default form, which NNI 3.0's nni.load reads too\n"
+        "  lossless      traceable.dump(..., lossless=True): keeps tuples, non-string keys, dict\n"
+        "                subclasses and shared objects; traceable reads it, NNI 3.0 does not\n"
+        "Hydra and jsonargparse configs need hydra-core and jsonargparse installed.\n"
         f"{_POLICY}",
         "  traceable convert run.json.gz --to nni -o run.json --allow mypkg\n"
-        "  traceable convert run.json --to lossless --indent 2 --allow mypkg",
+        "  traceable convert run.json --to lossless --indent 2 --allow mypkg\n"
+        "  traceable convert run.json --to hydra --allow mypkg --allow torch -o conf/model.yaml\n"
+        "  traceable convert conf/model.yaml --from hydra --to nni --allow mypkg --allow torch",
     )
     _input_argument(convert)
+    convert.add_argument(
+        "--from",
+        dest="source",
+        choices=_commands.SOURCES,
+        default="payload",
+        help="what FILE is (default: payload)",
+    )
     convert.add_argument("--to", required=True, choices=list(_commands.FORMATS), help="the format to write")
     convert.add_argument(
-        "-o",
-        "--output",
-        metavar="OUT",
-        help="the file to write (default: stdout); nothing is written if the conversion fails",
+        "-o", "--output", metavar="OUT", help="the file to write (default: stdout); not written if conversion fails"
     )
-    convert.add_argument("--indent", type=_count, metavar="N", help="indent the JSON by N spaces (default: one line)")
+    convert.add_argument("--indent", type=_count, metavar="N", help="nni, lossless: indent the JSON by N spaces")
+    convert.add_argument(
+        "--omit",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="hydra, jsonargparse: leave out this argument (its config path, such as $.optimizer.params); "
+        "its call becomes a partial; repeatable",
+    )
     _policy_options(convert)
 
     diff = command(

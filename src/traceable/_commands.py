@@ -26,7 +26,17 @@ from traceable._render import Style, audit_lines, diff_lines, tree_lines
 from traceable._tree import Node, read_tree, to_json
 from traceable.exceptions import DecodeError, EncodeError, UnsafePayloadError
 
-__all__ = ["EXIT_STATUS", "FORMATS", "Failure", "run_audit", "run_build", "run_convert", "run_diff", "run_show"]
+__all__ = [
+    "EXIT_STATUS",
+    "FORMATS",
+    "SOURCES",
+    "Failure",
+    "run_audit",
+    "run_build",
+    "run_convert",
+    "run_diff",
+    "run_show",
+]
 
 OK, DIFFERENT, USAGE, UNREADABLE, MALFORMED, REFUSED, UNWRITABLE = 0, 1, 2, 3, 4, 5, 6
 
@@ -38,7 +48,7 @@ exit status:
   3  a file cannot be read, or the output cannot be written
   4  the payload is malformed (not JSON, bad gzip or marker), or a value in it cannot be rebuilt
   5  the load policy refuses the payload (audit: it refuses at least one finding)
-  6  convert: the object cannot be written in the target format"""
+  6  convert: the object cannot be written in the target format (or its library is missing)"""
 
 _FORMAT_VERSION = 1  # of the --json outputs: a change that breaks readers bumps it
 
@@ -103,34 +113,57 @@ def run_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def run_convert(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.indent is not None and args.to not in _JSON_FORMATS:
+        parser.error(f"--indent applies to --to {' and '.join(_JSON_FORMATS)} (JSON), not {args.to} (YAML)")
+    if args.omit and args.to in _JSON_FORMATS:
+        parser.error("--omit applies to --to hydra and --to jsonargparse")
     obj = _load(args, parser)
     try:
-        text = FORMATS[args.to](obj, args.indent)
+        text = FORMATS[args.to](obj, args)
     except EncodeError as err:
-        raise Failure(UNWRITABLE, f"{_name(args.file)}: cannot write it as {args.to}: {err}") from err
+        hint = "" if args.to in _JSON_FORMATS else "to leave a value out, --omit PATH (its call becomes a partial)"
+        raise Failure(UNWRITABLE, f"{_name(args.file)}: cannot write it as {args.to}: {err}", hint) from err
+    except ImportError as err:
+        raise Failure(UNWRITABLE, f"cannot write {args.to}: {err}") from err
+    text = text if text.endswith("\n") else f"{text}\n"
     if args.output in (None, "-"):
-        _print_lines([text])
+        sys.stdout.write(text)
         return OK
     try:  # only now: a conversion that fails writes nothing
         with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
+            out.write(text)
     except OSError as err:
         raise Failure(UNREADABLE, f"cannot write {args.output}: {err.strerror or err}") from err
     return OK
 
 
-def _json(lossless: bool) -> Callable[[Any, int | None], str]:
-    def write(obj: Any, indent: int | None) -> str:
-        return dump(obj, lossless=lossless, indent=indent)
+def _json(lossless: bool) -> Callable[[Any, argparse.Namespace], str]:
+    def write(obj: Any, args: argparse.Namespace) -> str:
+        return dump(obj, lossless=lossless, indent=args.indent)
+
+    return write
+
+
+def _config(name: str) -> Callable[[Any, argparse.Namespace], str]:
+    def write(obj: Any, args: argparse.Namespace) -> str:
+        from traceable import interop  # with its config libraries, only when asked for
+
+        text: str = getattr(interop, f"to_{name}_yaml")(obj, omit=args.omit)
+        return text
 
     return write
 
 
 # What convert --to writes: the text of the rebuilt object in each format.
-FORMATS: dict[str, Callable[[Any, int | None], str]] = {
+FORMATS: dict[str, Callable[[Any, argparse.Namespace], str]] = {
     "nni": _json(lossless=False),
     "lossless": _json(lossless=True),
+    "hydra": _config("hydra"),
+    "jsonargparse": _config("jsonargparse"),
 }
+_JSON_FORMATS = ("nni", "lossless")
+# What convert --from reads: a payload (load), or a config that interop builds.
+SOURCES = ("payload", "hydra", "jsonargparse")
 
 
 def run_diff(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -156,8 +189,17 @@ def run_diff(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def _load(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
     policy = _load_policy(args, parser)
+    source = getattr(args, "source", "payload")
     with _reading(args.file):
-        return load(fp=_input(args.file), policy=policy)
+        if source == "payload":
+            return load(fp=_input(args.file), policy=policy)
+        text = payload_text(None, _input(args.file), policy, "convert")  # (within the size limits)
+        from traceable import interop
+
+        try:
+            return getattr(interop, f"from_{source}")(text, policy=policy)
+        except ImportError as err:
+            raise Failure(UNWRITABLE, f"cannot read {source} configs: {err}") from err
 
 
 def _read_tree(source: str, policy: LoadPolicy) -> Node:

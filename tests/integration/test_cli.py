@@ -433,6 +433,89 @@ def test_convert_writes_nothing_when_the_target_cannot_hold_the_object(tmp_path)
     assert not out.exists()
 
 
+HYDRA = """\
+model:
+  _target_: samples.Model
+  _convert_: all
+  layers:
+  - _target_: samples.Layer
+    width: 64
+  - _target_: samples.Layer
+    width: 32
+    dropout: 0.5
+  name: tiny
+seed: 7
+"""
+
+JSONARGPARSE = """\
+model:
+  class_path: samples.Model
+  init_args:
+    layers:
+    - class_path: samples.Layer
+      init_args:
+        width: 64
+    - class_path: samples.Layer
+      init_args:
+        width: 32
+        dropout: 0.5
+    name: tiny
+seed: 7
+"""
+
+
+def _config_value():
+    import samples
+
+    return {"model": samples.Model([samples.Layer(64), samples.Layer(32, dropout=0.5)], name="tiny"), "seed": 7}
+
+
+def test_convert_writes_hydra_configs_that_hydra_instantiates_and_reads_them_back(tmp_path):
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    source = tmp_path / "run.json"
+    traceable.dump(_config_value(), source)
+    config = tmp_path / "model.yaml"
+    assert run("convert", str(source), "--to", "hydra", "-o", str(config), "--allow", "samples") == (0, "", "")
+    assert config.read_text() == HYDRA
+    assert instantiate(OmegaConf.load(config).model) == _config_value()["model"]
+    back = run("convert", str(config), "--from", "hydra", "--to", "nni", "--allow", "samples")
+    assert back == (0, source.read_text() + "\n", "")
+    code, out, err = run("convert", str(config), "--from", "hydra", "--to", "nni")
+    assert (code, out) == (5, "")
+    assert err.endswith("hint: if you trust it, allow it: --allow samples.Layer\n")
+
+
+def test_convert_writes_jsonargparse_configs_and_reads_them_back(tmp_path):
+    source = tmp_path / "run.json"
+    traceable.dump(_config_value(), source)
+    assert run("convert", str(source), "--to", "jsonargparse", "--allow", "samples") == (0, JSONARGPARSE, "")
+    assert run("convert", "-", "--from", "jsonargparse", "--to", "nni", "--allow", "samples", stdin=JSONARGPARSE) == (
+        0,
+        source.read_text() + "\n",
+        "",
+    )
+
+
+def test_convert_leaves_out_what_omit_names_making_its_call_a_partial(tmp_path):
+    import samples
+
+    source = tmp_path / "run.json"
+    traceable.dump({"layer": samples.Layer(8, act=samples.Color.RED)}, source)
+    code, out, err = run("convert", str(source), "--to", "hydra", "--allow", "samples")
+    assert (code, out) == (6, "")
+    assert err.startswith(
+        f"traceable convert: error: {source}: cannot write it as hydra: cannot export a samples.Color"
+    )
+    assert err.endswith("hint: to leave a value out, --omit PATH (its call becomes a partial)\n")
+    assert run("convert", str(source), "--to", "hydra", "--allow", "samples", "--omit", "$.layer.act") == (
+        0,
+        "layer:\n  _target_: samples.Layer\n  _partial_: true\n  width: 8\n",
+        "",
+    )
+
+
 def test_diff_exits_0_when_equal_and_1_with_the_changes_by_path(tmp_path):
     import samples
 
@@ -505,6 +588,8 @@ def test_diff_json_lists_every_change(tmp_path):
         (("audit", "x", "--trust", "--allow", "m"), "--allow extends the safe policy; --trust allows everything"),
         (("audit", "x", "--trust", "--safe"), "argument --safe: not allowed with argument --trust"),
         (("convert", "x", "--to", "yaml"), "argument --to: invalid choice: 'yaml'"),
+        (("convert", "x", "--to", "hydra", "--indent", "2"), "--indent applies to --to nni and lossless (JSON)"),
+        (("convert", "x", "--to", "nni", "--omit", "$.a"), "--omit applies to --to hydra and --to jsonargparse"),
         (("diff", "-", "-"), "only one of A and B can be - (stdin)"),
     ],
 )
