@@ -38,12 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     parser = _parser()
-    args = parser.parse_args(argv)
-    command = f"{parser.prog} {args.command}"
     try:
+        args = parser.parse_args(argv)
         status: int = args.run(args, args.subparser)
         sys.stdout.flush()
+    except SystemExit as exit:  # argparse: --help, --version (0) and usage errors (2), already printed
+        return exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 2
     except Failure as failure:
+        command = f"{parser.prog} {args.command}"
         print(f"{command}: error: {failure}", file=sys.stderr)
         if failure.hint:
             print(f"hint: {failure.hint}", file=sys.stderr)
@@ -78,7 +80,7 @@ def _limit(text: str) -> tuple[str, int | None]:
 
 def _count(text: str) -> int:
     if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number (0 for no limit), not {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
     return int(text)
 
 

@@ -38,7 +38,7 @@ __all__ = [
     "run_show",
 ]
 
-OK, DIFFERENT, USAGE, UNREADABLE, MALFORMED, REFUSED, UNWRITABLE = 0, 1, 2, 3, 4, 5, 6
+OK, DIFFERENT, UNREADABLE, MALFORMED, REFUSED, UNWRITABLE = 0, 1, 3, 4, 5, 6  # (2: argparse's usage errors)
 
 EXIT_STATUS = """\
 exit status:

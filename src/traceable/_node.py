@@ -49,6 +49,8 @@ class Node:
             equal when their tokens and their children are (the symbol of a call, a
             leaf's value...).
         raw: the parsed JSON of the value.
+        folded: whether ``summary`` holds the children already (``show`` draws no lines
+            for them).
     """
 
     kind: str

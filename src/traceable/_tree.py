@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from traceable import _registry
+from traceable import _registry, _wire
 from traceable._audit import Pairs
 from traceable._decode import parse_pairs
 from traceable._encode import format_path
@@ -77,7 +77,8 @@ class _Reader:
             node = self.entries("invalid", pairs, keys, key, depth)
             node.fields = {"marker": marker, "error": str(err)}
             node.summary = f"invalid {marker} object: {err}"
-        node.raw = pairs
+        if marker != _wire.ID:  # (a shared value's node is its value's, raw JSON included)
+            node.raw = pairs
         return node
 
     def entries(

@@ -136,3 +136,16 @@ def test_the_same_datetime_written_two_ways_is_equal():
     a = {"__datetime__": None, "year": 2024, "month": 1, "day": 2}
     b = {"__datetime__": None, "year": 2024, "month": 1, "day": 2, "hour": 0}
     assert changes(json.dumps(a), json.dumps(b)) == []
+
+
+def test_shared_values_of_a_lossless_payload_compare_by_their_value():
+    shared, other = np.arange(3), np.arange(3)
+    other[2] = 5
+    a = dump({"x": shared, "y": shared}, lossless=True)
+    b = dump({"x": other, "y": other}, lossless=True)
+    assert changes(a, b) == [
+        ("changed", "$.value.x.__value__", "ndarray int64 [3]: 1 of 3 elements differ, first at [2]: 2 -> 5")
+    ]
+    assert changes(a, dump({"x": shared, "y": np.arange(3)}, lossless=True)) == [
+        ("changed", "$.value.y", "the same object as #1 -> ndarray int64 [3] = [0, 1, 2]")
+    ]
