@@ -99,6 +99,15 @@ def test_traceable_is_a_runtime_checkable_protocol_matched_by_structure():
         assert not traceable.is_traceable(obj)
 
 
+def test_traced_classes_and_records_are_subclasses_of_traceable_as_in_nni():
+    traced = traceable.trace(argparse.Namespace)
+    assert issubclass(traced, traceable.Traceable)
+    assert issubclass(traceable.TraceRecord, traceable.Traceable)
+    assert issubclass(_Foreign, traceable.Traceable)
+    assert not issubclass(argparse.Namespace, traceable.Traceable)
+    assert not issubclass(_WithoutGet, traceable.Traceable)
+
+
 def test_traced_classes_keep_their_metaclass():
     # The protocol is not a base of traced classes: its metaclass would clash with theirs.
     class Meta(type):
