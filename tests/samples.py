@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import abc
 import collections
+import dataclasses
 import enum
+import typing
 from typing import Any
 
 from traceable import trace
@@ -233,3 +235,41 @@ def make_counted(i: Any) -> Plain:
     """Records each call in BUILT, to count how often a load builds it."""
     BUILT.append(i)
     return Plain(i)
+
+
+@dataclasses.dataclass
+class Hyper:
+    """A dataclass config, with a derived field and a mutable default."""
+
+    lr: float
+    layers: list[int] = dataclasses.field(default_factory=list)
+    steps: int = dataclasses.field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        self.steps = len(self.layers) * 10
+
+
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    name: str
+    size: int = 1
+
+
+class Point(typing.NamedTuple):
+    x: int
+    y: int = 0
+
+
+Pair = collections.namedtuple("Pair", ["left", "right"])
+
+
+class Celsius:
+    """A type taught to dump and load with register_codec in the tests."""
+
+    def __init__(self, degrees: float) -> None:
+        self.degrees = degrees
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Celsius and other.degrees == self.degrees
+
+    __hash__ = None  # type: ignore[assignment]

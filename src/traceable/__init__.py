@@ -20,6 +20,7 @@ from traceable._api import audit, dump, dump_bytes, load, load_bytes
 from traceable._arguments import Translatable
 from traceable._audit import Finding
 from traceable._policy import LoadPolicy, get_default_policy, set_default_policy
+from traceable._registry import register_codec
 from traceable._traced import Traceable, TraceRecord, is_traceable
 from traceable._tracing import is_wrapped_with_trace, trace
 from traceable.exceptions import (
@@ -54,6 +55,7 @@ __all__ = [
     "is_wrapped_with_trace",
     "load",
     "load_bytes",
+    "register_codec",
     "set_default_policy",
     "trace",
 ]

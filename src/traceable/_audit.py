@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-from traceable import _wire
+from traceable import _registry, _wire
 from traceable._encode import format_path
 from traceable._policy import LoadPolicy
 from traceable.exceptions import UnsafePayloadError
@@ -42,7 +42,7 @@ class Finding:
         path: JSON path of the value, such as ``$.model.__kwargs__.optimizer``.
         action: ``"call"`` (a ``__symbol__``), ``"import"`` (a class or function as a
             value, an enum's type), ``"call _load"`` (``__instance_type__``),
-            ``"unpickle"``, or ``"limit"``.
+            ``"decode"`` (a codec from ``register_codec``), ``"unpickle"``, or ``"limit"``.
         name: the dotted name imported, or None (a pickled blob, a limit).
         size: the size in bytes of a pickled blob; 0 otherwise.
         allowed: whether the policy audited against allows it.
@@ -110,6 +110,8 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
                     _report(findings, Finding(_path(keys), "limit", None, 0, False, "unique_keys", repeated))
                 if not _ANY_MARKER.isdisjoint(obj):  # the path is made only where it is needed
                     _inspect_object(obj, _path(keys), policy, findings)
+                if _registry.USER_MARKERS and not _registry.USER_MARKERS.isdisjoint(obj):
+                    _inspect_codec(obj, _path(keys), policy, findings)
                 if max_string is not None:
                     for name in obj:
                         if len(name) > max_string:
@@ -155,6 +157,15 @@ def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings
         if _plain_lists(findings, path, data, index):
             _inspect_array([len(data or [])], dtype, data, path=path, policy=policy, findings=findings)
             _inspect_array([len(index or [])], "int64", None, path=path, policy=policy, findings=findings)
+
+
+def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
+    # A codec from register_codec runs the loading process's own code, on a type the
+    # allow list must name, as a traced symbol must be named.
+    for marker in _registry.USER_MARKERS.intersection(obj):
+        codec = _registry.by_marker(marker)
+        if codec is not None:
+            _report(findings, _named(codec.symbol, "decode", "a registered codec", path, policy))
 
 
 # What dump writes for arrays: these forms only, under a checking policy.

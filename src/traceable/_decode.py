@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from traceable import _wire
+from traceable import _registry, _wire
 from traceable._audit import Finding, Pairs, inspect_tree
 from traceable._codecs import stdlib
 from traceable._encode import format_path
@@ -30,6 +30,7 @@ from traceable.exceptions import DecodeError, UnsafePayloadError
 _OUTSIDE = re.compile(r'["#/]')  # what can start a string or a comment
 _INSIDE = re.compile(r'["\\\n]')  # what can end a string (JSON strings hold no raw newline)
 _PLAIN_DECODER = json.JSONDecoder()
+_LOSSLESS_HEAD = re.compile(r'\s*\{\s*"__lossless__"\s*:')  # as dump(..., lossless=True) begins
 _ORDERED_DECODER = json.JSONDecoder(object_pairs_hook=OrderedDict)
 
 
@@ -172,6 +173,11 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
         # objects that came before the comment. ("//" is common in base64 and URLs, so a
         # quick plain parse tells first whether there is any comment to strip.)
         text = strip_comments(text)
+    if _LOSSLESS_HEAD.match(text):
+        from traceable import _lossless
+
+        tree = _parse_with(_PLAIN_DECODER, text, ignore_comments=False)
+        return _lossless.read(tree, policy, preserve_order=preserve_order)
     state = _Decoder(policy)
     if preserve_order:
         decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: state.hook(OrderedDict(pairs)))
@@ -219,7 +225,7 @@ class _Decoder:
             if marker in _MARKERS:
                 break
         try:
-            return _HANDLERS[marker](obj, self)
+            return _HANDLERS.get(marker, _decode_codec)(obj, self)
         except Exception as err:
             raise _Failure(self.rank, marker, err) from err
 
@@ -297,7 +303,7 @@ def _decode_traced(obj: dict[str, Any], decoder: _Decoder) -> Any:
     traced = decoder.traced(obj[_wire.SYMBOL])
     args = obj.get(_wire.ARGS, ())
     kwargs = obj.get(_wire.KWARGS, _NO_KWARGS)
-    if type(args) is not list and args != ():
+    if type(args) not in (list, tuple):  # (a tuple in the lossless mode)
         raise DecodeError(f"{_wire.ARGS} must be a list, not {type(args).__name__}")
     if type(kwargs) is not dict and not isinstance(kwargs, dict):
         raise DecodeError(f"{_wire.KWARGS} must be an object, not {type(kwargs).__name__}")
@@ -380,6 +386,41 @@ def _decode_series(obj: dict[str, Any], decoder: _Decoder) -> Any:
     return codec.decode_series(obj)
 
 
+def _decode_codec(obj: dict[str, Any], decoder: _Decoder) -> Any:
+    markers = [key for key in obj if key in _MARKERS]
+    codec = _registry.by_marker(markers[0])
+    if codec is None:  # unregistered since the parse began
+        raise DecodeError(f"no codec is registered for {markers[0]}; register it with traceable.register_codec")
+    if len(obj) != 1:
+        others = ", ".join(repr(key) for key in obj if key != codec.marker)
+        raise DecodeError(f"a {codec.marker} object has that one key, but this one also has {others}")
+    if not codec.trusted and decoder.policy is not None:
+        decoder.policy.check_name(codec.symbol, None, f"its registered codec ({codec.marker})")
+    return codec.decode(obj[codec.marker])
+
+
+def _decode_tuple(obj: dict[str, Any], decoder: _Decoder) -> Any:
+    items = obj[_wire.TUPLE]
+    if len(obj) != 1 or type(items) is not list:
+        raise DecodeError(f'a tuple must be written as {{"{_wire.TUPLE}": [...]}}')
+    return tuple(items)
+
+
+def _decode_items(obj: dict[str, Any], decoder: _Decoder) -> Any:
+    pairs = obj[_wire.ITEMS]
+    if len(obj) != 1 or type(pairs) is not list or not all(type(p) is list and len(p) == 2 for p in pairs):
+        raise DecodeError(f'a dict with any keys must be written as {{"{_wire.ITEMS}": [[key, value], ...]}}')
+    return {stdlib.hashable(key): value for key, value in pairs}
+
+
+def _lossless_only(obj: dict[str, Any], decoder: _Decoder) -> Any:
+    raise DecodeError(
+        f"{', '.join(key for key in obj if key in _LOSSLESS_ONLY)} belongs to a payload written with "
+        f"dump(..., lossless=True), and only inside its top-level {_wire.LOSSLESS} object; "
+        "this payload is not one"
+    )
+
+
 def _plain(decode: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any], _Decoder], Any]:
     def handler(obj: dict[str, Any], decoder: _Decoder) -> Any:
         return decode(obj)
@@ -401,5 +442,11 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], _Decoder], Any]] = {
     _wire.INSTANCE_TYPE: _decode_custom,
     _wire.TYPE: _decode_type,
     _wire.PICKLED: _decode_pickled,
+    _wire.TUPLE: _decode_tuple,
+    _wire.ITEMS: _decode_items,
+    **dict.fromkeys((_wire.LOSSLESS, _wire.ID, _wire.REF), _lossless_only),
 }
-_MARKERS = frozenset(_HANDLERS)
+_LOSSLESS_ONLY = frozenset({_wire.LOSSLESS, _wire.ID, _wire.REF})
+# Registered codecs' markers join this set (it is the registry's own).
+_MARKERS = _registry.MARKERS
+_MARKERS.update(_HANDLERS)

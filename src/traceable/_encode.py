@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from traceable import _wire
+from traceable import _registry, _wire
 from traceable._codecs import stdlib
 from traceable._pickle import VERSIONS, pickle_b64
 from traceable._symbols import is_function, symbol_name
@@ -67,6 +67,7 @@ class Encoder:
         self.pickle_size_limit = pickle_size_limit
         self.compact_arrays = compact_arrays
         self._handlers: dict[type, Callable[[Any], Any]] = {}
+        self._generation = _registry.generation  # of the codecs the handlers were chosen from
         self._json = json.JSONEncoder(allow_nan=allow_nan, default=self._default, **json_kwargs)
         # Streaming to a file writes the outer containers piece by piece; it needs the
         # C encoder's own layout (no indent) and its item order (no sort_keys).
@@ -78,6 +79,7 @@ class Encoder:
         Raises:
             EncodeError: a value cannot be encoded; the error names its path.
         """
+        self.refresh()
         try:
             return self._json.encode(obj)
         except _Failure as failure:
@@ -105,6 +107,28 @@ class Encoder:
                 f"for JSON ({err}); convert the keys to strings",
                 bad,
             ) from err
+
+    def refresh(self) -> None:
+        """Forget the handlers chosen per class if a codec was registered since."""
+        if self._generation != _registry.generation:
+            self._handlers.clear()
+            self._generation = _registry.generation
+
+    def expand(self, obj: Any) -> Any:
+        """What ``obj``, a value the JSON writer does not take as it is, is written as.
+
+        Raises:
+            EncodeError: it cannot be encoded (the error does not know where it is).
+        """
+        handler = self._handlers.get(type(obj))
+        if handler is None:
+            handler = self._handler_for(type(obj))
+        try:
+            return handler(obj)
+        except EncodeError:
+            raise
+        except Exception as err:  # a user's _dump() or codec raised
+            raise EncodeError(f"{type(err).__name__}: {err}") from err
 
     def iter_encode(self, obj: Any, depth: int = 2) -> Iterator[str]:
         """Encode ``obj`` in pieces, for writing to a file without holding all the text.
@@ -189,6 +213,9 @@ class Encoder:
         exact = stdlib.ENCODERS.get(cls)
         if exact is not None:
             return exact
+        codec = _registry.by_type(cls)
+        if codec is not None:
+            return codec.write
         if issubclass(cls, pathlib.Path):
             return stdlib.encode_path
         family = _numpy_or_pandas(cls, self.compact_arrays)
@@ -204,6 +231,10 @@ class Encoder:
             or (not issubclass(cls, type) and all(hasattr(cls, name) for name in _TRACEABLE_MEMBERS))
         ):
             return self._convert_traced
+        if not (hasattr(cls, "_dump") and hasattr(cls, "_load")):  # NNI's custom form comes first
+            codec = _registry.family_codec(cls)
+            if codec is not None:
+                return codec.write
         return self._convert_untraced
 
     def _convert_traced(self, obj: Any) -> Any:

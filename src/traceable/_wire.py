@@ -44,3 +44,26 @@ BYTEARRAY = "__bytearray_b64__"
 FROZENSET = "__frozenset__"
 RANGE = "__range__"
 SLICE = "__slice__"
+
+# Ours: one-key codec objects, {"__name__": data} (see _registry).
+UUID = "__uuid__"
+ELLIPSIS = "__ellipsis__"
+DEQUE = "__deque__"
+COUNTER = "__counter__"
+DEFAULTDICT = "__defaultdict__"
+ORDEREDDICT = "__ordereddict__"
+NAMEDTUPLE = "__namedtuple__"
+DATACLASS = "__dataclass__"
+ATTRS = "__attrs__"
+PYDANTIC = "__pydantic__"
+TORCH_TENSOR = "__torch_tensor__"
+TORCH_DTYPE = "__torch_dtype__"
+TORCH_DEVICE = "__torch_device__"
+
+# Lossless mode (dump(..., lossless=True)): the envelope, then what the default loses.
+LOSSLESS = "__lossless__"  # {"__lossless__": 1, "value": ...}, only at the top
+TUPLE = "__tuple__"  # {"__tuple__": [...]}
+ITEMS = "__items__"  # a dict as [[key, value], ...]: keys of any type, or keys like markers
+ID = "__id__"  # {"__id__": 3, "__value__": ...}: an object reachable more than once...
+VALUE = "__value__"
+REF = "__ref__"  # {"__ref__": 3}: ...and each later place it is reached from
