@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import pickle
+import re
 import sys
 
 import pytest
@@ -37,7 +38,7 @@ def test_a_traced_object_is_written_as_its_dump_text_and_rebuilt_traced():
     model = samples.Model([samples.Layer(4, act="relu")], head=samples.Positional(1), name="mlp")
     header, frames = serialize(model, serializers=ORDER)
     assert header == {"serializer": "traceable"}
-    assert frames == [traceable.dump(model).encode()]
+    assert frames == [traceable.dump(model, lossless=True).encode()]
     back = deserialize(header, frames)
     assert type(back) is samples.Model
     assert back == model
@@ -53,21 +54,44 @@ def test_an_object_pickle_refuses_crosses_when_it_is_traced():
     header, frames = serialize(experiment, serializers=ORDER)
     assert (header["serializer"], bytes(frames[0])) == (
         "traceable",
-        b'{"__symbol__": "path:worker_tasks.Experiment", "__kwargs__": '
-        b'{"model": {"__symbol__": "path:samples.Layer", "__kwargs__": {"width": 3}}, "lr": 0.1, "steps": 2}}',
+        b'{"__lossless__": 1, "value": {"__symbol__": "path:worker_tasks.Experiment", "__kwargs__": '
+        b'{"model": {"__symbol__": "path:samples.Layer", "__kwargs__": {"width": 3}}, "lr": 0.1, "steps": 2}}}',
     )
     back = deserialize(header, frames)
     assert type(back) is worker_tasks.Experiment
     assert (back.model, back.lr, back.steps) == (samples.Layer(3), 0.1, 2)
 
 
-def test_traced_objects_inside_plain_containers_go_as_json_too():
+def test_values_holding_traced_objects_come_back_whole_tuples_keys_and_shared_references_kept():
     traceable_dask.register()
-    value = {"trials": [(1, {samples.Layer(2).trace_copy().get().width}), samples.Layer(5)]}
+    layer = samples.Layer((3, 4))
+    value = {"trials": [(1, {2: "a"}), layer, layer], "ordered": collections.OrderedDict(b=1)}
     header, frames = serialize(value, serializers=ORDER, iterate_collection=False)
     assert header["serializer"] == "traceable"
-    # The wire format's own rules apply: tuples come back as lists.
-    assert deserialize(header, frames) == {"trials": [[1, {2}], samples.Layer(5)]}
+    back = deserialize(header, frames)
+    assert back == value
+    assert type(back["trials"][0]) is tuple
+    assert type(back["ordered"]) is collections.OrderedDict
+    assert back["trials"][1] is back["trials"][2]
+    assert back["trials"][1].trace_kwargs == {"width": (3, 4)}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(trace(collections.OrderedDict)(a=1), id="a traced dict subclass"),
+        pytest.param(samples.make_dict(5), id="a traced function's dict result"),
+        pytest.param(samples.make_tuple(3), id="a traced function's tuple result"),
+    ],
+)
+def test_traced_builtin_values_keep_their_type_and_record(value):
+    traceable_dask.register()
+    header, frames = serialize(value, serializers=ORDER, iterate_collection=False)
+    assert header["serializer"] == "traceable"
+    back = deserialize(header, frames)
+    assert back == value
+    assert isinstance(back, type(value).__mro__[1])
+    assert (back.trace_symbol, back.trace_kwargs) == (value.trace_symbol, value.trace_kwargs)
 
 
 @pytest.mark.parametrize(
@@ -77,8 +101,6 @@ def test_traced_objects_inside_plain_containers_go_as_json_too():
         pytest.param(samples.Plain(3), id="an untraced object"),
         pytest.param(samples.Layer(samples.Plain(1)), id="a traced object holding what only a pickle encodes"),
         pytest.param(trace(samples.Layer), id="a traced class, not an instance"),
-        pytest.param(trace(collections.OrderedDict)(a=1), id="a traced dict (dump writes it as a plain dict)"),
-        pytest.param(samples.make_dict(5), id="a traced function's dict result (dump writes it as a plain dict)"),
     ],
 )
 def test_values_the_family_declines_go_to_the_next_family(value):
@@ -87,10 +109,7 @@ def test_values_the_family_declines_go_to_the_next_family(value):
     assert header["serializer"] == "pickle"
     back = deserialize(header, frames)
     assert type(back) is type(value)
-    if isinstance(value, (tuple, dict)):
-        assert back == value
-    if traceable.is_traceable(value, must_be_instance=True):
-        assert back.trace_kwargs == value.trace_kwargs
+    assert back == value
 
 
 def test_a_declined_value_with_no_next_family_fails_as_dask_reports_it():
@@ -102,8 +121,14 @@ def test_a_declined_value_with_no_next_family_fails_as_dask_reports_it():
 def test_the_writer_says_why_it_declines():
     with pytest.raises(NotImplementedError, match="it holds no traced object"):
         traceable_dask.dumps({"lr": 0.1})
-    with pytest.raises(NotImplementedError, match=r"cannot encode .* at \$.__kwargs__.width: .*pickle"):
-        traceable_dask.dumps(samples.Layer(lambda x: x))
+    with pytest.raises(NotImplementedError) as caught:
+        traceable_dask.dumps(samples.Layer(samples.Plain(1)))
+    assert re.fullmatch(
+        r"cannot encode a samples\.Plain at \$\.__kwargs__\.width: its pickle is \d+ bytes \(limit 0\); decorate its "
+        r"class, or the function that makes it, with @traceable\.trace, or pass pickle_size_limit=-1",
+        str(caught.value),
+    )
+    assert type(caught.value.__cause__) is traceable.PayloadTooLarge
 
 
 def test_the_safe_policy_refuses_what_the_allow_list_does_not_name(tmp_path):
@@ -115,7 +140,7 @@ def test_the_safe_policy_refuses_what_the_allow_list_does_not_name(tmp_path):
     assert header["serializer"] == "traceable"
     with pytest.raises(traceable.UnsafePayloadError) as caught:
         deserialize(header, frames)
-    assert (caught.value.symbol, caught.value.rule, caught.value.path) == ("worker_tasks.Tripwire", "allow", "$")
+    assert (caught.value.symbol, caught.value.rule, caught.value.path) == ("worker_tasks.Tripwire", "allow", "$.value")
     assert not marker.exists()
     assert deserialize(*serialize(samples.Layer(1), serializers=ORDER)) == samples.Layer(1)
 

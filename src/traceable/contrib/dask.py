@@ -11,12 +11,13 @@ families the :class:`distributed.Client` lists, in order. :func:`register` adds 
                     deserializers=["traceable", "dask", "pickle"])
     traceable_dask.register(client, safe=True, allow=["mypkg.models"])  # here and on every worker
 
-A value that holds a traced object which :func:`traceable.dump` writes as its call (the
-value itself, or one inside its dicts, lists, tuples and sets), and that traceable encodes
-without any pickle, is sent as dump text and rebuilt by :func:`traceable.load` under the
-registered policy. Any other value (plain data, numpy arrays, objects that would need the
-pickle fallback) is declined with ``NotImplementedError``, which makes Dask try the next
-family in the list: plain data crosses exactly as before.
+A value that holds a traced object (the value itself, or one in its dicts, lists, tuples
+and sets), and that traceable encodes without any pickle, is sent as :func:`traceable.dump`
+text in lossless mode (tuples, non-string keys, dict subclasses and shared references are
+kept) and rebuilt by :func:`traceable.load` under the registered policy. Any other value
+(plain data, numpy arrays, objects that would need the pickle fallback) is declined with
+``NotImplementedError``, which makes Dask try the next family in the list: plain data
+crosses exactly as before.
 
 Dask pickles the task graph itself, functions and literal arguments included, whatever the
 client's families: to ship a traced object to a task as JSON, scatter it
@@ -76,11 +77,16 @@ def register(
         >>> import argparse
         >>> from distributed.protocol import deserialize, serialize
         >>> register(safe=True, allow=["argparse.Namespace"])
-        >>> header, frames = serialize(traceable.trace(argparse.Namespace)(lr=0.1), serializers=["traceable", "pickle"])
-        >>> header["serializer"], bytes(frames[0])
-        ('traceable', b'{"__symbol__": "path:argparse.Namespace", "__kwargs__": {"lr": 0.1}}')
-        >>> deserialize(header, frames).trace_kwargs
-        {'lr': 0.1}
+        >>> config = {"optimizer": traceable.trace(argparse.Namespace)(lr=0.1), "betas": (0.9, 0.99)}
+        >>> header, frames = serialize(config, serializers=["traceable", "pickle"], iterate_collection=False)
+        >>> header["serializer"]
+        'traceable'
+        >>> print(bytes(frames[0]).decode())  # doctest: +NORMALIZE_WHITESPACE
+        {"__lossless__": 1, "value": {"optimizer": {"__symbol__": "path:argparse.Namespace", "__kwargs__": {"lr": 0.1}},
+         "betas": {"__tuple__": [0.9, 0.99]}}}
+        >>> back = deserialize(header, frames)
+        >>> back, back["optimizer"].trace_kwargs
+        ({'optimizer': Namespace(lr=0.1), 'betas': (0.9, 0.99)}, {'lr': 0.1})
         >>> serialize({"lr": 0.1}, serializers=["traceable", "pickle"])[0]["serializer"]  # no traced object
         'pickle'
     """
@@ -121,7 +127,7 @@ def worker_plugin(
 
 
 def dumps(value: Any) -> tuple[dict[str, Any], list[bytes]]:
-    """The family's writer: ``value`` as dump text, if it holds a traced object and needs no pickle.
+    """The family's writer: ``value`` as lossless dump text, if it holds a traced object and needs no pickle.
 
     Raises:
         NotImplementedError: the value holds no traced object, or a part of it would need
@@ -130,14 +136,15 @@ def dumps(value: Any) -> tuple[dict[str, Any], list[bytes]]:
     Example:
         >>> import argparse
         >>> dumps([traceable.trace(argparse.Namespace)(a=1)])
-        ({}, [b'[{"__symbol__": "path:argparse.Namespace", "__kwargs__": {"a": 1}}]'])
+        ({}, [b'{"__lossless__": 1, "value": [{"__symbol__": "path:argparse.Namespace", "__kwargs__": {"a": 1}}]}'])
     """
     if not _holds_traced(value):
         raise NotImplementedError("it holds no traced object")
     try:
+        # Lossless: a transport must give back what it was given, tuples included.
         # pickle_size_limit=0: every pickle is too large, so the text never holds one and a
         # worker's safe policy never has to refuse one; such values go to the next family.
-        text = traceable.dump(value, pickle_size_limit=0)
+        text = traceable.dump(value, lossless=True, pickle_size_limit=0)
     except traceable.EncodeError as err:
         raise NotImplementedError(str(err)) from err
     return {}, [text.encode("utf-8")]
@@ -159,18 +166,16 @@ def loads(header: dict[str, Any], frames: list[Any], *, policy: LoadPolicy | Non
 
 
 def _holds_traced(value: Any) -> bool:
-    # Whether dump would write a call somewhere in the value. Traced instances of JSON's own
-    # types (a traced function's dict or list result) are written as plain values, without
-    # their record: they do not count. Iterative, so deep nesting cannot overflow the stack.
+    # Iterative, so a deeply nested value cannot overflow the stack here.
     stack = [value]
     while stack:
         item = stack.pop()
+        if traceable.is_traceable(item, must_be_instance=True):
+            return True
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, (list, tuple, set, frozenset)):
             stack.extend(item)
-        elif not isinstance(item, (str, int, float)) and traceable.is_traceable(item, must_be_instance=True):
-            return True
     return False
 
 
