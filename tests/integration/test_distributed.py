@@ -124,9 +124,11 @@ def client():
     distributed = pytest.importorskip("distributed", reason="pip install -e '.[test]' installs distributed")
     pytest.importorskip("torch", reason="pip install -e '.[test]' installs the CPU build of torch")
     import dask
+    from distributed.protocol.serialize import families as registered
 
     from traceable.contrib import dask as traceable_dask
 
+    saved = registered.get("traceable")
     families = ["traceable", "dask", "pickle"]
     with (
         dask.config.set({"distributed.comm.timeouts.connect": f"{TIMEOUT}s"}),
@@ -143,7 +145,11 @@ def client():
         # Here and on every worker: what arrives as JSON may build only these.
         traceable_dask.register(client, safe=True, allow=ALLOW)
         yield client
-    traceable_dask.register()  # the trusting default again, for the tests that follow
+    # The registry is process-wide: leave it as this module found it.
+    if saved is None:
+        registered.pop("traceable", None)
+    else:
+        registered["traceable"] = saved
 
 
 def _experiment():
@@ -213,6 +219,13 @@ def test_plain_data_still_crosses_as_dask_sends_it(client):
     # The family declines values with no traced object: tuples and int keys are kept.
     assert client.submit(dict, [(1, (2, 3))]).result(timeout=TIMEOUT) == {1: (2, 3)}
     assert client.gather(client.scatter([(1, 2), {3: "a"}])) == [(1, 2), {3: "a"}]
+
+
+def test_register_takes_a_client_not_its_cluster(client):
+    from traceable.contrib import dask as traceable_dask
+
+    with pytest.raises(TypeError, match=r"register\(\) takes a distributed\.Client, not LocalCluster"):
+        traceable_dask.register(client.cluster, safe=True)
 
 
 def test_an_asynchronous_client_installs_the_worker_plugin_itself(client):

@@ -71,7 +71,8 @@ def register(
 
     Raises:
         ImportError: ``distributed`` is not installed.
-        TypeError: ``client`` is asynchronous, or the policy arguments conflict.
+        TypeError: ``client`` is not a synchronous ``distributed.Client``, or the policy
+            arguments conflict.
 
     Example:
         >>> import argparse
@@ -91,16 +92,20 @@ def register(
         'pickle'
     """
     active = _policy(safe, allow, policy)
-    if client is not None and getattr(client, "asynchronous", False):
+    try:
+        import distributed
+        from distributed.protocol.serialize import register_serialization_family
+    except ImportError as err:
+        raise ImportError(_MISSING) from err
+    if client is not None and not isinstance(client, distributed.Client):
+        message = f"register() takes a distributed.Client, not {type(client).__name__}: Client(cluster) makes one"
+        raise TypeError(message)
+    if client is not None and client.asynchronous:
         message = (
             "register() cannot wait for an asynchronous client; call register() without it for this "
             "process, then: await client.register_plugin(worker_plugin(...), name='traceable')"
         )
         raise TypeError(message)
-    try:
-        from distributed.protocol.serialize import register_serialization_family
-    except ImportError as err:
-        raise ImportError(_MISSING) from err
     # distributed leaves this function unannotated.
     register_serialization_family(FAMILY, dumps, functools.partial(loads, policy=active))  # type: ignore[no-untyped-call]
     if client is not None:
