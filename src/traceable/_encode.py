@@ -104,7 +104,8 @@ class Encoder:
                 raise EncodeError(f"cannot encode the value: {err}") from err
             raise EncodeError(
                 f"cannot encode the dict at {bad}: its keys must be str, int, float, bool or None "
-                f"for JSON ({err}); convert the keys to strings",
+                f"for JSON ({err}); convert the keys to strings, or dump with lossless=True, which keeps keys "
+                "of any type",
                 bad,
             ) from err
 
@@ -262,10 +263,12 @@ class Encoder:
         for cls, encoder in stdlib.ENCODERS.items():  # subclasses of bytes, range, ...
             if isinstance(obj, cls):
                 return encoder(obj)
+        if isinstance(obj, Iterator):
+            raise EncodeError("an iterator cannot be written without consuming it; pass a list of its items instead")
         raise EncodeError(
             "traceable has no encoding for it, and it has neither __dict__ nor __slots__ for the "
-            "pickle fallback; decorate the function that makes it with @traceable.trace, or "
-            "convert it to a supported type"
+            "pickle fallback; decorate the function that makes it with @traceable.trace, register a codec "
+            "for its type with traceable.register_codec, or convert it to a supported type"
         )
 
     def _convert_custom(self, obj: Any) -> dict[str, Any]:

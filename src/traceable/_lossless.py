@@ -12,9 +12,8 @@
   and then as ``{"__ref__": n}``: shared references survive, and so do cycles through
   lists and dicts (whose empty shells exist before their items do).
 
-It takes two walks, both in Python: the first counts how often each object is reached
-(and refuses cycles that cannot be rebuilt), the second writes plain data that the
-standard library's encoder then turns into text. ``load`` recognises the envelope and
+It takes one walk in Python, which writes plain data that the standard library's encoder
+then turns into text (and refuses cycles that cannot be rebuilt). ``load`` recognises the envelope and
 reads it top-down, which is what lets a reference reach an object still being filled.
 """
 
@@ -56,64 +55,125 @@ def write(obj: Any, encoder: Encoder, *, sort_keys: bool = False) -> dict[str, A
     """
     encoder.refresh()
     writer = _Writer(encoder, sort_keys)
+    envelope: dict[str, Any] = {_wire.LOSSLESS: VERSION}
     try:
-        writer.count(obj)
-        value = writer.emit(obj)
+        envelope["value"] = writer.emit(obj, envelope, "value")
     except RecursionError as err:
         message = f"cannot encode the value: it nests deeper than Python's recursion limit ({sys.getrecursionlimit()})"
         raise EncodeError(message) from err
-    return {_wire.LOSSLESS: VERSION, "value": value}
+    return envelope
+
+
+class _Seen:
+    """Where an object was first written, so that reaching it again can name it there."""
+
+    __slots__ = ("done", "holder", "number", "slot")
+
+    def __init__(self, holder: Any, slot: Any) -> None:
+        self.holder = holder  # the written container that holds it...
+        self.slot = slot  # ...at this index or key
+        self.number = 0  # its __id__, once reached twice
+        self.done = False  # written in full (otherwise: reached again from inside itself)
 
 
 class _Writer:
+    """One walk, writing plain data; an object reached again is given an ``__id__`` where
+    it was first written (its slot rewritten in place) and written as a ``__ref__``."""
+
     def __init__(self, encoder: Encoder, sort_keys: bool) -> None:
         self.encoder = encoder
         self.sort_keys = sort_keys
-        self.counts: dict[int, int] = {}  # id -> how often reached
-        self.expanded: dict[int, Any] = {}  # id -> what the encoder's handler made of it
-        # Everything counted stays alive until the end, so that no id is reused.
+        self.seen: dict[int, _Seen] = {}
+        # Everything walked stays alive until the end, so that no id is reused (a codec's
+        # data is made on the fly, and would otherwise be freed once written).
         self.alive: list[Any] = []
-        self.open: set[int] = set()  # being walked: reaching one again is a cycle
-        self.keys: list[str | int] = []  # the path to the value being walked
-        self.ids: dict[int, int] = {}  # id -> the number written with it
+        self.keys: list[Any] = []  # the path to the value being written
+        self.count = 0
 
-    # -- first walk: how often is each object reached? ---------------------------------
-
-    def count(self, obj: Any) -> None:
+    def emit(self, obj: Any, holder: Any, slot: Any) -> Any:
         cls = type(obj)
-        if cls in _ATOMS or _is_singleton(obj):
-            return
-        key = id(obj)
-        seen = self.counts.get(key)
+        if cls in _ATOMS:
+            return obj
+        if _is_singleton(obj):
+            return self._emit_expanded(self._expand(obj))
+        seen = self.seen.get(id(obj))
         if seen is not None:
-            self.counts[key] = seen + 1
-            if key in self.open and cls not in _SHELLS:
-                path = format_path(self.keys)
-                message = (
-                    f"cannot encode {_label(obj)} at {path}: it contains itself, and a load could not make it "
-                    "before its contents; only lists and dicts may be part of a cycle"
-                )
-                raise EncodeError(message, path)
-            return
-        self.counts[key] = 1
+            return self._reference(obj, cls, seen)
+        seen = self.seen[id(obj)] = _Seen(holder, slot)
         self.alive.append(obj)
-        self.open.add(key)
-        for name, child in self._children(obj, key):
-            self.keys.append(name)
-            self.count(child)
-            self.keys.pop()
-        self.open.discard(key)
+        node = self._emit_value(obj, cls)
+        seen.done = True
+        if seen.number:  # reached from inside itself: the id goes on now
+            return {_wire.ID: seen.number, _wire.VALUE: node}
+        return node
 
-    def _children(self, obj: Any, key: int) -> Any:
-        cls = type(obj)
-        if cls is list or cls is tuple:
-            return enumerate(obj)
+    def _reference(self, obj: Any, cls: type, seen: _Seen) -> dict[str, int]:
+        if not seen.done and cls not in _SHELLS:
+            path = format_path(self.keys)
+            message = (
+                f"cannot encode {_label(obj)} at {path}: it contains itself, and a load could not make it "
+                "before its contents; only lists and dicts may be part of a cycle"
+            )
+            raise EncodeError(message, path)
+        if not seen.number:
+            self.count += 1
+            seen.number = self.count
+            if seen.done:  # written already: wrap it where it is
+                seen.holder[seen.slot] = {_wire.ID: seen.number, _wire.VALUE: seen.holder[seen.slot]}
+        return {_wire.REF: seen.number}
+
+    def _emit_value(self, obj: Any, cls: type) -> Any:
+        if cls is list:
+            return self._emit_list(obj, [])
+        if cls is tuple:
+            return {_wire.TUPLE: self._emit_list(obj, [])}
         if cls is dict:
-            return [pair for k, v in obj.items() for pair in (("<key>", k), (k, v))]
-        expanded = self.expanded[key] = self._expand(obj)
-        if type(expanded) is dict:
-            return expanded.items()
-        return [("<value>", expanded)]
+            if all(type(k) is str and not k.startswith("__") for k in obj):
+                return self._emit_dict(obj)
+            pairs: list[list[Any]] = []
+            for index, (key, value) in enumerate(obj.items()):
+                pair: list[Any] = [None, None]
+                pairs.append(pair)
+                self.keys += [index, 0]
+                pair[0] = self.emit(key, pair, 0)
+                self.keys[-1] = 1
+                pair[1] = self.emit(value, pair, 1)
+                del self.keys[-2:]
+            return {_wire.ITEMS: pairs}
+        return self._emit_expanded(self._expand(obj))
+
+    def _emit_list(self, items: Any, out: list[Any]) -> list[Any]:
+        keys = self.keys
+        for index, item in enumerate(items):
+            if type(item) in _ATOMS:  # (most items: no call, no path)
+                out.append(item)
+                continue
+            keys.append(index)
+            out.append(self.emit(item, out, index))
+            keys.pop()
+        return out
+
+    def _emit_dict(self, obj: dict[Any, Any]) -> dict[str, Any]:
+        # With sort_keys the text lists keys sorted; an __id__ must come before its
+        # __ref__s in the text, so the walk goes in that order too.
+        out: dict[str, Any] = {}
+        keys = self.keys
+        for key, value in sorted(obj.items()) if self.sort_keys else obj.items():
+            if type(value) in _ATOMS:
+                out[key] = value
+                continue
+            keys.append(key)
+            out[key] = self.emit(value, out, key)
+            keys.pop()
+        return out
+
+    def _emit_expanded(self, expanded: Any) -> Any:
+        self.alive.append(expanded)
+        if type(expanded) is dict:  # a marker object: its keys are the format's own
+            return self._emit_dict(expanded)
+        box = [expanded]
+        box[0] = self.emit(expanded, box, 0)
+        return box[0]
 
     def _expand(self, obj: Any) -> Any:
         try:
@@ -121,47 +181,6 @@ class _Writer:
         except EncodeError as err:
             path = format_path(self.keys)
             raise _located(err, f"cannot encode {_label(obj)} at {path}: ", path) from err.__cause__
-
-    # -- second walk: plain data, each object reached twice written once --------------
-
-    def emit(self, obj: Any) -> Any:
-        cls = type(obj)
-        if cls in _ATOMS:
-            return obj
-        if _is_singleton(obj):
-            return self._emit_expanded(self.encoder.expand(obj))
-        key = id(obj)
-        number = self.ids.get(key)
-        if number is not None:
-            return {_wire.REF: number}
-        if self.counts.get(key, 1) > 1:
-            number = self.ids[key] = len(self.ids) + 1
-            return {_wire.ID: number, _wire.VALUE: self._emit_value(obj, cls, key)}
-        return self._emit_value(obj, cls, key)
-
-    def _emit_value(self, obj: Any, cls: type, key: int) -> Any:
-        if cls is list:
-            return [self.emit(item) for item in obj]
-        if cls is tuple:
-            return {_wire.TUPLE: [self.emit(item) for item in obj]}
-        if cls is dict:
-            if all(type(k) is str and not k.startswith("__") for k in obj):
-                return {k: self.emit(v) for k, v in self._items(obj)}
-            return {_wire.ITEMS: [[self.emit(k), self.emit(v)] for k, v in obj.items()]}
-        expanded = self.expanded.get(key)
-        if expanded is None:  # (reached only in the second walk: a codec's fresh data)
-            expanded = self._expand(obj)
-        return self._emit_expanded(expanded)
-
-    def _emit_expanded(self, expanded: Any) -> Any:
-        if type(expanded) is dict:  # a marker object: its keys are the format's own
-            return {k: self.emit(v) for k, v in self._items(expanded)}
-        return self.emit(expanded)
-
-    def _items(self, obj: dict[str, Any]) -> Any:
-        # With sort_keys the text lists keys sorted; an __id__ must come before its
-        # __ref__s in the text, so the walk goes in that order too.
-        return sorted(obj.items()) if self.sort_keys else obj.items()
 
 
 def read(tree: Any, policy: Any, *, preserve_order: bool = False) -> Any:
