@@ -18,5 +18,6 @@ collect_ignore = [
     "hostile.py",
     "hostile_import.py",
     "interop_models.py",
+    "worker_tasks.py",
     "typing/typed_usage.py",
 ]

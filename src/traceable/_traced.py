@@ -79,6 +79,21 @@ class Traceable(Protocol):
         """The object: itself for a live traced object, a newly built one for a record."""
 
 
+_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get")
+
+
+def _subclasshook(cls: type, other: type) -> Any:
+    # issubclass() by structure too (a protocol with properties would refuse it): traced
+    # classes and TraceRecord are subclasses, as in NNI, where Traceable is their base.
+    if cls is Traceable and all(any(name in vars(base) for base in other.__mro__) for name in _MEMBERS):
+        return True
+    return NotImplemented
+
+
+# Set after the class is made, where type checkers do not take it for a protocol member.
+type.__setattr__(Traceable, "__subclasshook__", classmethod(_subclasshook))
+
+
 # TraceRecord and Traced implement Traceable without subclassing it: a protocol's metaclass
 # would make every isinstance check against them slower, and would clash with the
 # metaclasses of the classes that traced classes subclass.

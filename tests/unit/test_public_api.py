@@ -15,7 +15,13 @@ import traceable.typehint
 
 def test_all_is_sorted_and_exactly_what_is_exported():
     assert traceable.__all__ == sorted(traceable.__all__)
-    public = {name for name in vars(traceable) if not name.startswith("_")} - {"exceptions", "interop", "typehint"}
+    # Subpackages and submodules appear as attributes once imported (by this or another test).
+    public = {name for name in vars(traceable) if not name.startswith("_")} - {
+        "contrib",
+        "exceptions",
+        "interop",
+        "typehint",
+    }
     assert public == set(traceable.__all__) - {"__version__"}
 
 
@@ -97,6 +103,15 @@ def test_traceable_is_a_runtime_checkable_protocol_matched_by_structure():
     for obj in (argparse.Namespace(a=1), _WithoutGet()):
         assert not isinstance(obj, traceable.Traceable)
         assert not traceable.is_traceable(obj)
+
+
+def test_traced_classes_and_records_are_subclasses_of_traceable_as_in_nni():
+    traced = traceable.trace(argparse.Namespace)
+    assert issubclass(traced, traceable.Traceable)
+    assert issubclass(traceable.TraceRecord, traceable.Traceable)
+    assert issubclass(_Foreign, traceable.Traceable)
+    assert not issubclass(argparse.Namespace, traceable.Traceable)
+    assert not issubclass(_WithoutGet, traceable.Traceable)
 
 
 def test_traced_classes_keep_their_metaclass():
