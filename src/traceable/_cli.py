@@ -191,14 +191,16 @@ def _parser() -> argparse.ArgumentParser:
         "  nni           traceable.dump's default form, which NNI 3.0's nni.load reads too\n"
         "  lossless      traceable.dump(..., lossless=True): keeps tuples, non-string keys, dict\n"
         "                subclasses and shared objects; traceable reads it, NNI 3.0 does not\n"
-        "Hydra and jsonargparse configs need hydra-core and jsonargparse installed.\n"
+        "Hydra and jsonargparse configs need hydra-core and jsonargparse installed.\n\n"
         f"{_POLICY}",
         "  traceable convert run.json.gz --to nni -o run.json --allow mypkg\n"
         "  traceable convert run.json --to lossless --indent 2 --allow mypkg\n"
         "  traceable convert run.json --to hydra --allow mypkg --allow torch -o conf/model.yaml\n"
         "  traceable convert conf/model.yaml --from hydra --to nni --allow mypkg --allow torch",
     )
-    _input_argument(convert)
+    convert.add_argument(
+        "file", metavar="FILE", help="the payload (or config, with --from): a path, or - for stdin; gzipped or not"
+    )
     convert.add_argument(
         "--from",
         dest="source",
@@ -230,7 +232,7 @@ def _parser() -> argparse.ArgumentParser:
         "  + PATH: VALUE         only in B\n"
         "  - PATH: VALUE         only in A\n"
         "  ~ PATH: OLD -> NEW    changed\n"
-        "The exit status is 0 when they are equal and 1 when they differ, as diff(1)'s.\n"
+        "The exit status is 0 when they are equal and 1 when they differ, as diff(1)'s.\n\n"
         f"{_READING}\n\n"
         '--json writes {"format": "traceable.diff", "version": 1, "a": A, "b": B, "equal": BOOL,\n'
         '"changes": [{"path", "change", "old", "new", "detail"}]}.',
