@@ -17,5 +17,6 @@ collect_ignore = [
     "nni_samples.py",
     "hostile.py",
     "hostile_import.py",
+    "interop_models.py",
     "typing/typed_usage.py",
 ]

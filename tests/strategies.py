@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import importlib
 import math
@@ -32,6 +33,12 @@ native_values = st.one_of(
     st.builds(slice, st.none() | st.integers(), st.none() | st.integers(), st.none() | st.integers(1, 3)),
     st.builds(pathlib.Path, st.text(alphabet="abc/._-", min_size=1)),
     st.sampled_from(samples.Color),
+    st.uuids(),
+    st.just(...),
+    st.builds(collections.deque, st.lists(st.integers() | st.text(), max_size=4)),
+    st.builds(collections.deque, st.lists(st.integers(), max_size=4), st.integers(0, 5)),
+    st.builds(samples.Hyper, st.floats(0, 1), st.lists(st.integers(), max_size=3)),
+    st.builds(samples.Frozen, st.text(max_size=5), st.integers()),
 )
 
 records = st.one_of(
@@ -126,10 +133,10 @@ def equal(a, b) -> bool:
         return a == b or (math.isnan(a) and math.isnan(b))
     if isinstance(a, Decimal):
         return isinstance(b, Decimal) and (a == b or (a.is_nan() and b.is_nan()))
-    if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(map(equal, a, b))
+    if isinstance(a, (list, tuple)):  # named tuples too: by item (an item may be an array)
+        return type(a) is type(b) and len(a) == len(b) and all(map(equal, a, b))
     if isinstance(a, dict):
-        return isinstance(b, dict) and list(a) == list(b) and all(equal(a[k], b[k]) for k in a)
+        return type(a) is type(b) and list(a) == list(b) and all(equal(a[k], b[k]) for k in a)
     if np is not None and isinstance(a, np.generic | np.ndarray):
         return _equal_numpy(a, b)
     if torch is not None and isinstance(a, torch.Tensor):
@@ -151,3 +158,26 @@ def _equal_numpy(a, b) -> bool:
     if a.dtype.kind in "fc":  # NaN is NaN, whatever its bits
         return bool(np.array_equal(a, b, equal_nan=True))
     return a.tobytes() == b.tobytes()  # records, integers, datetimes (NaT included)
+
+
+# What only the lossless mode keeps: tuples, keys of any type, dict and tuple subclasses,
+# and dicts whose keys look like markers.
+hashable_keys = st.text(max_size=5) | st.integers() | st.tuples(st.integers(), st.text(max_size=3)) | st.none()
+marker_like_keys = st.sampled_from(["__symbol__", "__nni_obj__", "__ref__", "__id__", "__tuple__", "__lossless__"])
+
+lossless_values = st.recursive(
+    leaves | traced_values,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.tuples(children, children) | st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(hashable_keys | marker_like_keys, children, max_size=4),
+        st.dictionaries(st.text(max_size=5), children, max_size=3).map(collections.OrderedDict),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=3).map(collections.Counter),
+        st.dictionaries(st.integers(), st.lists(st.integers(), max_size=2), max_size=3).map(
+            lambda d: collections.defaultdict(list, d)
+        ),
+        st.builds(samples.Point, children, children),
+        st.builds(samples.Pair, children, children),
+    ),
+    max_leaves=12,
+)

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, Union, overload
 
+from traceable import _lossless
 from traceable._audit import Finding
 from traceable._decode import check, loads
 from traceable._encode import get_encoder
@@ -30,6 +31,7 @@ def dump(
     pickle_size_limit: int = 4096,
     allow_nan: bool = True,
     compact_arrays: bool = False,
+    lossless: bool = False,
     **json_kwargs: Any,
 ) -> str: ...
 
@@ -43,6 +45,7 @@ def dump(
     pickle_size_limit: int = 4096,
     allow_nan: bool = True,
     compact_arrays: bool = False,
+    lossless: bool = False,
     **json_kwargs: Any,
 ) -> None: ...
 
@@ -55,6 +58,7 @@ def dump(
     pickle_size_limit: int = 4096,
     allow_nan: bool = True,
     compact_arrays: bool = False,
+    lossless: bool = False,
     **json_kwargs: Any,
 ) -> str | None:
     """Write ``obj``, however nested, as JSON text that NNI 3.0's ``nni.load`` also reads.
@@ -75,6 +79,10 @@ def dump(
         compact_arrays: write numpy arrays as their raw bytes in base64 (json-tricks'
             ``b64:`` form, which NNI 3.0 also reads): many times faster and smaller than
             the default nested lists, but not human-readable.
+        lossless: keep what NNI's format loses: tuples, non-string dict keys, dict and
+            tuple subclasses (OrderedDict, Counter, defaultdict, named tuples), shared
+            references and cycles, and dicts whose keys look like markers. ``load``
+            recognises such a payload by itself; NNI 3.0 cannot read it.
         **json_kwargs: ``indent``, ``sort_keys``, ``separators``, ``ensure_ascii``,
             ``check_circular`` or ``skipkeys``, passed to the JSON writer.
 
@@ -90,6 +98,8 @@ def dump(
         '{"lr": 0.1, "layers": [64, 32]}'
     """
     encoder = get_encoder(use_trace, pickle_size_limit, allow_nan, compact_arrays, json_kwargs)
+    if lossless:
+        obj = _lossless.write(obj, encoder, sort_keys=bool(json_kwargs.get("sort_keys")))
     if fp is None:
         return encoder.encode(obj)
     _write(fp, encoder.iter_encode(obj))
@@ -106,6 +116,7 @@ def dump_bytes(
     pickle_size_limit: int = 4096,
     allow_nan: bool = True,
     compact_arrays: bool = False,
+    lossless: bool = False,
     **json_kwargs: Any,
 ) -> bytes: ...
 
@@ -120,6 +131,7 @@ def dump_bytes(
     pickle_size_limit: int = 4096,
     allow_nan: bool = True,
     compact_arrays: bool = False,
+    lossless: bool = False,
     **json_kwargs: Any,
 ) -> None: ...
 
@@ -133,6 +145,7 @@ def dump_bytes(
     pickle_size_limit: int = 4096,
     allow_nan: bool = True,
     compact_arrays: bool = False,
+    lossless: bool = False,
     **json_kwargs: Any,
 ) -> bytes | None:
     """Like :func:`dump`, gzipped: the bytes that NNI 3.0's ``nni.load`` also reads.
@@ -141,7 +154,7 @@ def dump_bytes(
         obj: the object to write.
         fp: a path or a binary file to write to; None to return the bytes.
         compression: the gzip level, 1 to 9 (``True`` means 9).
-        use_trace, pickle_size_limit, allow_nan, compact_arrays, **json_kwargs: as for :func:`dump`.
+        use_trace, pickle_size_limit, allow_nan, compact_arrays, lossless, **json_kwargs: as for :func:`dump`.
 
     Returns:
         The gzipped UTF-8 text, or None when written to ``fp``.
@@ -153,7 +166,10 @@ def dump_bytes(
     level = 9 if compression is True else compression
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 9:
         raise ValueError(f"compression must be True or a gzip level from 1 to 9, not {compression!r}")
-    text = get_encoder(use_trace, pickle_size_limit, allow_nan, compact_arrays, json_kwargs).encode(obj)
+    encoder = get_encoder(use_trace, pickle_size_limit, allow_nan, compact_arrays, json_kwargs)
+    if lossless:
+        obj = _lossless.write(obj, encoder, sort_keys=bool(json_kwargs.get("sort_keys")))
+    text = encoder.encode(obj)
     # mtime=0: the same object gives the same bytes.
     data = gzip.compress(text.encode("utf-8"), compresslevel=level, mtime=0)
     if fp is None:

@@ -30,6 +30,7 @@ from traceable.exceptions import DecodeError, UnsafePayloadError
 _OUTSIDE = re.compile(r'["#/]')  # what can start a string or a comment
 _INSIDE = re.compile(r'["\\\n]')  # what can end a string (JSON strings hold no raw newline)
 _PLAIN_DECODER = json.JSONDecoder()
+_LOSSLESS_HEAD = re.compile(r'\s*\{\s*"__lossless__"\s*:')  # as dump(..., lossless=True) begins
 _ORDERED_DECODER = json.JSONDecoder(object_pairs_hook=OrderedDict)
 
 
@@ -172,6 +173,11 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
         # objects that came before the comment. ("//" is common in base64 and URLs, so a
         # quick plain parse tells first whether there is any comment to strip.)
         text = strip_comments(text)
+    if _LOSSLESS_HEAD.match(text):
+        from traceable import _lossless
+
+        tree = _parse_with(_PLAIN_DECODER, text, ignore_comments=False)
+        return _lossless.read(tree, policy, preserve_order=preserve_order)
     state = _Decoder(policy)
     if preserve_order:
         decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: state.hook(OrderedDict(pairs)))
@@ -297,7 +303,7 @@ def _decode_traced(obj: dict[str, Any], decoder: _Decoder) -> Any:
     traced = decoder.traced(obj[_wire.SYMBOL])
     args = obj.get(_wire.ARGS, ())
     kwargs = obj.get(_wire.KWARGS, _NO_KWARGS)
-    if type(args) is not list and args != ():
+    if type(args) not in (list, tuple):  # (a tuple in the lossless mode)
         raise DecodeError(f"{_wire.ARGS} must be a list, not {type(args).__name__}")
     if type(kwargs) is not dict and not isinstance(kwargs, dict):
         raise DecodeError(f"{_wire.KWARGS} must be an object, not {type(kwargs).__name__}")

@@ -79,9 +79,7 @@ class Encoder:
         Raises:
             EncodeError: a value cannot be encoded; the error names its path.
         """
-        if self._generation != _registry.generation:  # a codec was registered since
-            self._handlers.clear()
-            self._generation = _registry.generation
+        self.refresh()
         try:
             return self._json.encode(obj)
         except _Failure as failure:
@@ -106,9 +104,32 @@ class Encoder:
                 raise EncodeError(f"cannot encode the value: {err}") from err
             raise EncodeError(
                 f"cannot encode the dict at {bad}: its keys must be str, int, float, bool or None "
-                f"for JSON ({err}); convert the keys to strings",
+                f"for JSON ({err}); convert the keys to strings, or dump with lossless=True, which keeps keys "
+                "of any type",
                 bad,
             ) from err
+
+    def refresh(self) -> None:
+        """Forget the handlers chosen per class if a codec was registered since."""
+        if self._generation != _registry.generation:
+            self._handlers.clear()
+            self._generation = _registry.generation
+
+    def expand(self, obj: Any) -> Any:
+        """What ``obj``, a value the JSON writer does not take as it is, is written as.
+
+        Raises:
+            EncodeError: it cannot be encoded (the error does not know where it is).
+        """
+        handler = self._handlers.get(type(obj))
+        if handler is None:
+            handler = self._handler_for(type(obj))
+        try:
+            return handler(obj)
+        except EncodeError:
+            raise
+        except Exception as err:  # a user's _dump() or codec raised
+            raise EncodeError(f"{type(err).__name__}: {err}") from err
 
     def iter_encode(self, obj: Any, depth: int = 2) -> Iterator[str]:
         """Encode ``obj`` in pieces, for writing to a file without holding all the text.
@@ -242,10 +263,12 @@ class Encoder:
         for cls, encoder in stdlib.ENCODERS.items():  # subclasses of bytes, range, ...
             if isinstance(obj, cls):
                 return encoder(obj)
+        if isinstance(obj, Iterator):
+            raise EncodeError("an iterator cannot be written without consuming it; pass a list of its items instead")
         raise EncodeError(
             "traceable has no encoding for it, and it has neither __dict__ nor __slots__ for the "
-            "pickle fallback; decorate the function that makes it with @traceable.trace, or "
-            "convert it to a supported type"
+            "pickle fallback; decorate the function that makes it with @traceable.trace, register a codec "
+            "for its type with traceable.register_codec, or convert it to a supported type"
         )
 
     def _convert_custom(self, obj: Any) -> dict[str, Any]:
@@ -361,7 +384,9 @@ def _optional_library(cls: type, compact_arrays: bool) -> Callable[[Any], Any] |
 
         if not issubclass(cls, np.ndarray):
             return numpy_codec.encode_scalar
-        return numpy_codec.encode_ndarray_compact if compact_arrays else numpy_codec.encode_ndarray
+        if compact_arrays or issubclass(cls, numpy_codec.CompactArray):
+            return numpy_codec.encode_ndarray_compact
+        return numpy_codec.encode_ndarray
     torch = sys.modules.get("torch")
     if torch is not None and issubclass(cls, (torch.Tensor, torch.dtype, torch.device)):
         # Registers torch's codecs: dtype and device by type, and tensors as a family,

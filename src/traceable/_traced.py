@@ -20,10 +20,13 @@ import types
 import weakref
 from collections.abc import Callable, Mapping, Sequence, Set
 from numbers import Number
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from traceable._symbols import is_function, is_importable
 from traceable.exceptions import TraceError
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13; type checkers ship it
 
 __all__ = [
     "TraceRecord",
@@ -41,41 +44,60 @@ REBUILD = "__trace_rebuild__"  # (factory, args) that re-creates a traced class 
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python, whose instances can change class
 
 
-class Traceable:
+@runtime_checkable
+class Traceable(Protocol):
     """The interface of a traced object: what it was made from, and how to make another.
 
-    Every instance of a traced class and every result of a traced function implements
-    it. ``trace_args`` and ``trace_kwargs`` are mutable: change them on a
-    :meth:`trace_copy` and call :meth:`get` to build a new object from the new record.
-    """
+    Every instance of a traced class, every result of a traced function and every
+    :class:`TraceRecord` implements it, as do objects traced by NNI: it is a protocol,
+    matched by structure, not by inheritance. ``trace_args`` and ``trace_kwargs`` are
+    mutable: change them on a :meth:`trace_copy` and call :meth:`get` to build a new object
+    from the new record.
 
-    __slots__ = ()
+    Type checkers see a traced instance as an instance of its own class; narrow it with
+    :func:`is_traceable` to reach these members (``if is_traceable(net): net.trace_kwargs``).
+    ``isinstance(obj, Traceable)`` checks only that the members exist; :func:`is_traceable`
+    also checks that a record is there.
+    """
 
     @property
     def trace_symbol(self) -> Any:
         """The class or function that made this object."""
-        raise NotImplementedError
 
     @property
     def trace_args(self) -> list[Any]:
         """Positional arguments of the call; usually empty, as ``kw_only`` names them."""
-        raise NotImplementedError
 
     @property
     def trace_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of the call."""
-        raise NotImplementedError
 
     def trace_copy(self) -> Traceable:
         """A shallow copy of the record alone (none of the object's attributes), to mutate."""
-        raise NotImplementedError
 
     def get(self) -> Any:
         """The object: itself for a live traced object, a newly built one for a record."""
-        raise NotImplementedError
 
 
-class TraceRecord(Traceable):
+_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get")
+
+
+def _subclasshook(cls: type, other: type) -> Any:
+    # issubclass() by structure too (a protocol with properties would refuse it): traced
+    # classes and TraceRecord are subclasses, as in NNI, where Traceable is their base.
+    if cls is Traceable and all(any(name in vars(base) for base in other.__mro__) for name in _MEMBERS):
+        return True
+    return NotImplemented
+
+
+# Set after the class is made, where type checkers do not take it for a protocol member.
+type.__setattr__(Traceable, "__subclasshook__", classmethod(_subclasshook))
+
+
+# TraceRecord and Traced implement Traceable without subclassing it: a protocol's metaclass
+# would make every isinstance check against them slower, and would clash with the
+# metaclasses of the classes that traced classes subclass.
+class TraceRecord:
     """A call that has not been made: a symbol with its arguments.
 
     ``trace_copy()`` returns one, and so does a traced function that returns ``None``
@@ -145,7 +167,7 @@ class TraceRecord(Traceable):
         return (TraceRecord, (self.symbol, self.args, self.kwargs))
 
 
-class Traced(Traceable):
+class Traced:
     # Behaviour shared by every traced class; the record is ``_traceable_record``, a
     # slot on traced classes and a side-table property on traced result classes. A
     # new instance gets a plain (symbol, args, kwargs) tuple, which is cheaper to make;
@@ -217,7 +239,7 @@ def _record(obj: Traced) -> TraceRecord:
 def _inherited(obj: Any, name: str) -> Any:
     # The attribute ``name`` as the traced object's own classes define it, past ours.
     for klass in type(obj).__mro__:
-        if klass in (Traced, Traceable) or REBUILD in klass.__dict__:
+        if klass is Traced or REBUILD in klass.__dict__:
             continue
         attr = klass.__dict__.get(name)
         if attr is not None:
@@ -269,12 +291,14 @@ def record_parts(obj: Any) -> tuple[Any, Any, Any] | None:
     return None
 
 
-def is_traceable(obj: Any, must_be_instance: bool = False) -> bool:
+def is_traceable(obj: object, must_be_instance: bool = False) -> TypeIs[Traceable]:
     """Whether ``obj`` implements the :class:`Traceable` interface.
 
     True for traced instances and for traced classes themselves, unless
     ``must_be_instance`` is set. Like NNI, this checks the interface, so objects that
-    implement it by other means count too.
+    implement it by other means count too. For type checkers it narrows ``obj`` to its
+    own type and :class:`Traceable` both, so ``trace_kwargs`` and the object's own
+    attributes type-check in the same branch.
 
     Example:
         >>> import collections
@@ -287,7 +311,7 @@ def is_traceable(obj: Any, must_be_instance: bool = False) -> bool:
         return False
     if isinstance(obj, (Traced, TraceRecord)):
         return get_record(obj) is not None
-    return all(hasattr(obj, name) for name in ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs"))
+    return all(hasattr(obj, name) for name in ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs", "get"))
 
 
 def copy_identity(original: Any) -> dict[str, Any]:

@@ -20,7 +20,9 @@ from traceable.exceptions import TraceError
 
 __all__ = ["is_wrapped_with_trace", "retrace", "trace"]
 
-T = TypeVar("T")
+# A class or a function: trace returns the same type, so a traced class is still the class
+# (type[Net]) and a traced function keeps its parameters, overloads and return type.
+_Symbol = TypeVar("_Symbol", bound=Callable[..., Any])
 
 _OPTIONS = "__trace_options__"  # (kw_only, inheritable), in the own __dict__ of every traced symbol
 # NNI 3.0 marks its wrappers so, and unwraps ``__wrapped__`` of what has it: with it, NNI
@@ -85,11 +87,13 @@ def is_wrapped_with_trace(cls_or_func: Any) -> bool:
 
 
 @overload
-def trace(cls_or_func: T, *, kw_only: bool = True, inheritable: bool = False) -> T: ...
+def trace(cls_or_func: _Symbol, *, kw_only: bool = True, inheritable: bool = False) -> _Symbol: ...
 
 
 @overload
-def trace(cls_or_func: None = None, *, kw_only: bool = True, inheritable: bool = False) -> Callable[[T], T]: ...
+def trace(
+    cls_or_func: None = None, *, kw_only: bool = True, inheritable: bool = False
+) -> Callable[[_Symbol], _Symbol]: ...
 
 
 def trace(cls_or_func: Any = None, *, kw_only: bool = True, inheritable: bool = False) -> Any:
@@ -109,6 +113,8 @@ def trace(cls_or_func: Any = None, *, kw_only: bool = True, inheritable: bool = 
 
     Returns:
         The traced class or function; ``cls_or_func`` itself if it is already traced.
+        Type checkers see it with the type of ``cls_or_func`` (the class, or the function's
+        signature); see :func:`is_traceable` to reach ``trace_kwargs`` on what it makes.
 
     Raises:
         TraceError: ``cls_or_func`` is neither a class nor a function.

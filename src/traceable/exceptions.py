@@ -7,16 +7,25 @@ catch for that kind of failure::
     ├── TraceError(TraceableError, TypeError)       trace() given something it cannot wrap
     ├── EncodeError(TraceableError, TypeError, ValueError)  cannot encode the value at $.path
     │   └── PayloadTooLarge(EncodeError)            fallback pickle over pickle_size_limit
-    └── DecodeError(TraceableError, ValueError)     malformed or unknown payload at $.path
-        └── UnsafePayloadError(DecodeError)         refused by the load policy
+    ├── DecodeError(TraceableError, ValueError)     malformed or unknown payload at $.path
+    │   └── UnsafePayloadError(DecodeError)         refused by the load policy
+    └── SearchSpaceError(TraceableError, ValueError)  invalid search space at $.parameter
 
-Encode and decode errors carry ``path``, the JSON path of the value at fault
+Encode, decode and search-space errors carry ``path``, the JSON path of the value at fault
 (``$.model.__kwargs__.layers[3]``), and say what to do about it.
 """
 
 from __future__ import annotations
 
-__all__ = ["DecodeError", "EncodeError", "PayloadTooLarge", "TraceError", "TraceableError", "UnsafePayloadError"]
+__all__ = [
+    "DecodeError",
+    "EncodeError",
+    "PayloadTooLarge",
+    "SearchSpaceError",
+    "TraceError",
+    "TraceableError",
+    "UnsafePayloadError",
+]
 
 
 class TraceableError(Exception):
@@ -84,3 +93,15 @@ class UnsafePayloadError(DecodeError):
         super().__init__(message, path)
         self.symbol = symbol
         self.rule = rule
+
+
+class SearchSpaceError(TraceableError, ValueError):
+    """A search space breaks the documented format (see :func:`traceable.typehint.validate_search_space`).
+
+    Attributes:
+        path: JSON path of the parameter at fault, such as ``$.optimizer._value[1].lr``.
+    """
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path

@@ -1,15 +1,31 @@
-"""Types of the AutoML tuner/trial interface, for static checking (as ``nni.typehint``).
+"""Types of the AutoML tuner/trial interface (as ``nni.typehint``), and search-space helpers.
+
+The types are for static checking; :func:`validate_search_space` checks a search space at
+run time, with errors that name the parameter, and :func:`sample_parameters` draws
+parameters from one, seeded.
 
 Example:
-    >>> from traceable.typehint import SearchSpace
+    >>> from traceable.typehint import SearchSpace, sample_parameters
     >>> space: SearchSpace = {"lr": {"_type": "loguniform", "_value": [1e-4, 1e-1]}}
+    >>> sample_parameters(space, seed=0)
+    {'lr': 0.03414016019207298}
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, List, Literal, Optional, TypedDict
 
-__all__ = ["ParameterRecord", "Parameters", "SearchSpace", "TrialMetric", "TrialRecord"]
+from traceable._space import sample_parameters, validate_search_space
+
+__all__ = [
+    "ParameterRecord",
+    "Parameters",
+    "SearchSpace",
+    "TrialMetric",
+    "TrialRecord",
+    "sample_parameters",
+    "validate_search_space",
+]
 
 Parameters = Dict[str, Any]
 """What a trial receives: for built-in tuners a dict whose content the search space defines.

@@ -266,3 +266,32 @@ def test_compact_numpy_arrays_written_by_json_tricks_load():
 )
 def test_nni_reads_compact_arrays(arr):
     assert_same(nni_load(traceable.dump({"a": arr}, compact_arrays=True))["a"], arr)
+
+
+# Values NNI 3.0 cannot encode get markers of their own. NNI still loads such a payload,
+# each marker object as the plain dict it is, and the rest of the payload as it should.
+BEYOND_NNI = {
+    "bytes": (b"ab", {"__bytes_b64__": "YWI="}),
+    "uuid": (
+        __import__("uuid").UUID(int=1),
+        {"__uuid__": "00000000-0000-0000-0000-000000000001"},
+    ),
+    "ellipsis": (..., {"__ellipsis__": None}),
+    "deque": (collections.deque([1, 2]), {"__deque__": [1, 2]}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BEYOND_NNI))
+def test_nni_loads_payloads_with_markers_it_does_not_know(name):
+    value, as_nni_sees_it = BEYOND_NNI[name]
+    text = traceable.dump({"lr": 0.1, "layer": samples.Layer(2), "extra": value})
+    loaded = nni_load(text)
+    assert loaded["lr"] == 0.1
+    assert loaded["layer"].width == 2
+    assert loaded["extra"] == as_nni_sees_it
+    assert traceable.load(text)["extra"] == value
+
+
+def test_nni_loads_a_dataclass_as_its_class_and_fields():
+    text = traceable.dump(samples.Frozen("a", 2))
+    assert nni_load(text) == {"__dataclass__": {"type": samples.Frozen, "fields": {"name": "a", "size": 2}}}

@@ -139,3 +139,23 @@ def test_paths_go_into_sets_and_object_arrays():
     with pytest.raises(EncodeError) as info:
         dump({"a": np.array([1, threading.Lock()], dtype=object)})
     assert info.value.path == "$.a.__ndarray__[1]"
+
+
+def test_a_dict_with_keys_json_cannot_take_says_where_and_points_to_the_lossless_mode():
+    with pytest.raises(EncodeError) as err:
+        dump({"k": {object(): 1}})
+    assert err.value.path == "$.k"
+    assert str(err.value) == (
+        "cannot encode the dict at $.k: its keys must be str, int, float, bool or None for JSON (keys must be "
+        "str, int, float, bool or None, not object); convert the keys to strings, or dump with lossless=True, "
+        "which keeps keys of any type"
+    )
+
+
+def test_an_iterator_is_refused_in_one_sentence_that_says_what_to_pass():
+    with pytest.raises(EncodeError) as err:
+        dump({"data": [(i for i in range(3))]})
+    assert str(err.value) == (
+        "cannot encode a generator at $.data[0]: an iterator cannot be written without consuming it; "
+        "pass a list of its items instead"
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import textwrap
+import typing
 from pathlib import Path
 
 import traceable
@@ -13,7 +15,7 @@ import traceable.typehint
 
 def test_all_is_sorted_and_exactly_what_is_exported():
     assert traceable.__all__ == sorted(traceable.__all__)
-    public = {name for name in vars(traceable) if not name.startswith("_")} - {"exceptions", "typehint"}
+    public = {name for name in vars(traceable) if not name.startswith("_")} - {"exceptions", "interop", "typehint"}
     assert public == set(traceable.__all__) - {"__version__"}
 
 
@@ -44,8 +46,76 @@ def test_dumping_plain_and_stdlib_values_imports_no_optional_library():
     assert out.strip() == "[]"
 
 
-def test_typehint_exports_nni_names():
-    assert traceable.typehint.__all__ == ["ParameterRecord", "Parameters", "SearchSpace", "TrialMetric", "TrialRecord"]
+def test_typehint_exports_nni_names_and_the_search_space_helpers():
+    assert traceable.typehint.__all__ == [
+        "ParameterRecord",
+        "Parameters",
+        "SearchSpace",
+        "TrialMetric",
+        "TrialRecord",
+        "sample_parameters",
+        "validate_search_space",
+    ]
     record: traceable.typehint.ParameterRecord = {"parameter_id": 1, "parameters": {"lr": 0.1}}
     assert record["parameters"] == {"lr": 0.1}
     assert traceable.typehint.TrialMetric is float
+
+
+class _WithoutGet:
+    """Four of the protocol's five members."""
+
+    @property
+    def trace_symbol(self) -> type:
+        return dict
+
+    @property
+    def trace_args(self) -> list[object]:
+        return []
+
+    @property
+    def trace_kwargs(self) -> dict[str, object]:
+        return {}
+
+    def trace_copy(self) -> _WithoutGet:
+        return self
+
+
+class _Foreign(_WithoutGet):
+    """Implements Traceable by other means, as objects traced by NNI do."""
+
+    def get(self) -> dict[str, object]:
+        return {}
+
+
+def test_traceable_is_a_runtime_checkable_protocol_matched_by_structure():
+    assert typing.Protocol in traceable.Traceable.__bases__
+    config = traceable.trace(argparse.Namespace)(a=1)
+    record = traceable.TraceRecord(argparse.Namespace, [], {"a": 1})
+    for obj in (config, record, _Foreign()):
+        assert isinstance(obj, traceable.Traceable)
+        assert traceable.is_traceable(obj)
+    for obj in (argparse.Namespace(a=1), _WithoutGet()):
+        assert not isinstance(obj, traceable.Traceable)
+        assert not traceable.is_traceable(obj)
+
+
+def test_traced_classes_and_records_are_subclasses_of_traceable_as_in_nni():
+    traced = traceable.trace(argparse.Namespace)
+    assert issubclass(traced, traceable.Traceable)
+    assert issubclass(traceable.TraceRecord, traceable.Traceable)
+    assert issubclass(_Foreign, traceable.Traceable)
+    assert not issubclass(argparse.Namespace, traceable.Traceable)
+    assert not issubclass(_WithoutGet, traceable.Traceable)
+
+
+def test_traced_classes_keep_their_metaclass():
+    # The protocol is not a base of traced classes: its metaclass would clash with theirs.
+    class Meta(type):
+        pass
+
+    class WithMeta(metaclass=Meta):
+        pass
+
+    assert type(traceable.trace(WithMeta)) is Meta
+    assert type(traceable.trace(argparse.Namespace)) is type
+    assert type(traceable.TraceRecord) is type

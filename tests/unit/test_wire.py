@@ -233,3 +233,32 @@ def test_named_fixed_offsets_are_written_by_offset_and_load_as_the_same_instant(
     assert '"tzinfo": "UTC+01:00"' in text
     assert load(text) == value
     assert load(text).utcoffset() == dt.timedelta(hours=1)
+
+
+class _ThreeHoursEast(dt.tzinfo):
+    def utcoffset(self, when):
+        return dt.timedelta(hours=3)
+
+    def dst(self, when):
+        return dt.timedelta(0)
+
+    def tzname(self, when):
+        return "Somewhere"  # not a zone name that would load
+
+
+def test_a_datetime_with_any_other_tzinfo_is_written_by_its_offset_and_loads_as_the_same_instant():
+    when = dt.datetime(2024, 1, 2, 3, tzinfo=_ThreeHoursEast())
+    text = dump(when)
+    assert text == (
+        '{"__datetime__": null, "year": 2024, "month": 1, "day": 2, "hour": 3, "tzinfo": "UTC+03:00", "is_dst": false}'
+    )
+    assert load(text) == when
+    assert load(text).utcoffset() == dt.timedelta(hours=3)
+    assert dump(dt.time(1, tzinfo=_ThreeHoursEast())) == '{"__time__": null, "hour": 1, "tzinfo": "UTC+03:00"}'
+
+
+def test_dateutil_zones_load_as_the_same_instant():
+    tz = pytest.importorskip("dateutil.tz")
+    summer = dt.datetime(2024, 7, 1, 12, tzinfo=tz.gettz("Europe/Paris"))
+    assert load(dump(summer)) == summer
+    assert load(dump(summer)).utcoffset() == dt.timedelta(hours=2)

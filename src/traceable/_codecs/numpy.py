@@ -37,8 +37,13 @@ def _is_bytes_only(dtype: np.dtype[Any]) -> bool:
     return dtype.kind == "V" or (dtype.kind in "fc" and dtype.itemsize > (8 if dtype.kind == "f" else 16))
 
 
+def _is_compact_only(obj: np.ndarray[Any, Any]) -> bool:
+    # The data of a 0-d text array would be a bare string, which reads as base64.
+    return _is_bytes_only(obj.dtype) or (obj.ndim == 0 and obj.dtype.kind == "U")
+
+
 def encode_ndarray(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
-    if _is_bytes_only(obj.dtype):
+    if _is_compact_only(obj):
         return encode_ndarray_compact(obj)
     out: dict[str, Any] = {_wire.NDARRAY: obj.tolist(), "dtype": str(obj.dtype), "shape": list(obj.shape)}
     if obj.ndim > 1:
@@ -49,7 +54,7 @@ def encode_ndarray(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
 def encode_ndarray_compact(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
     """json-tricks' compact form (raw bytes in base64), which NNI 3.0 also reads."""
     dtype = obj.dtype
-    if dtype.kind == "O" or (obj.ndim == 0 and not _is_bytes_only(dtype)):
+    if dtype.kind == "O" or (obj.ndim == 0 and not _is_compact_only(obj)):
         # Python objects have no bytes to write; and json-tricks reads the data of a 0-d
         # array only as a number (NNI 3.0 would fail on base64 there).
         return encode_ndarray(obj)
@@ -75,6 +80,15 @@ def encode_ndarray_compact(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
         out["Corder"] = True  # written in C order whatever the array's own
     out["endian"] = sys.byteorder
     return out
+
+
+class CompactArray(np.ndarray[Any, Any]):
+    """An array that ``dump`` writes in the compact form whatever ``compact_arrays`` says.
+
+    Codecs that hold an array (a tensor's data) return ``arr.view(CompactArray)``, not its
+    marker object: the encoder writes it as an array in every mode (the lossless mode
+    would keep a ready-made marker object as a user's dict).
+    """
 
 
 def encode_scalar(obj: np.generic) -> dict[str, Any]:
@@ -168,7 +182,7 @@ def decode_ndarray(d: dict[str, Any]) -> Any:
     if scalar and (d["scalar"] is not True or shape):
         raise ValueError(f'"scalar" is written only as true, with the shape [], not {d["scalar"]!r} with {shape}')
     dtype = _dtype(d.get("dtype"))
-    if isinstance(data, str):
+    if isinstance(data, str) and dtype.kind != "O":  # (a 0-d object array may hold a string)
         arr = _from_base64(data, dtype, tuple(shape), d.get("endian"))
     elif _is_bytes_only(dtype):
         raise ValueError(f"the data of a {dtype} array must be written in base64 ('b64:...'), not as lists")

@@ -22,16 +22,18 @@ _DATETIME_FIELDS = ("year", "month", "day", "hour", "minute", "second", "microse
 _TIME_FIELDS = ("hour", "minute", "second", "microsecond")
 
 
-def _tz_name(tzinfo: dt.tzinfo) -> Any:
+def _tz_name(value: dt.datetime | dt.time) -> str | None:
+    """The time zone of ``value`` as a name that loads again, or None if it has no offset."""
+    tzinfo = value.tzinfo
     # pytz zones and zoneinfo keys are names pytz (which NNI loads with) understands.
     name = getattr(tzinfo, "zone", None) or getattr(tzinfo, "key", None)
-    if name is not None:
+    if isinstance(name, str):
         return name
-    if isinstance(tzinfo, dt.timezone) and tzinfo is not dt.timezone.utc:
-        # By its offset, as json-tricks writes an unnamed one ("UTC+02:00"): a name given
-        # to a fixed offset ("CET") is not a zone, and would load as another instant.
-        return dt.timezone(tzinfo.utcoffset(None)).tzname(None)
-    return tzinfo.tzname(None)
+    # Any other zone (a fixed offset, dateutil's, a tzinfo of one's own) by its offset at
+    # that instant, as json-tricks writes an unnamed one ("UTC+02:00"): the same instant
+    # loads again. (A name such as "CET" given to a fixed offset is no zone to load.)
+    offset = value.utcoffset()
+    return None if offset is None else dt.timezone(offset).tzname(None)
 
 
 def _drop_zero_fields(out: dict[str, Any]) -> dict[str, Any]:
@@ -43,8 +45,9 @@ def encode_datetime(obj: dt.datetime) -> dict[str, Any]:
     out: dict[str, Any] = {_wire.DATETIME: None}
     for field in _DATETIME_FIELDS:
         out[field] = getattr(obj, field)
-    if obj.tzinfo:
-        out["tzinfo"] = _tz_name(obj.tzinfo)
+    zone = _tz_name(obj) if obj.tzinfo else None
+    if zone is not None:
+        out["tzinfo"] = zone
         out["is_dst"] = bool(obj.dst())
     return _drop_zero_fields(out)
 
@@ -57,8 +60,9 @@ def encode_time(obj: dt.time) -> dict[str, Any]:
     out: dict[str, Any] = {_wire.TIME: None}
     for field in _TIME_FIELDS:
         out[field] = getattr(obj, field)
-    if obj.tzinfo:
-        out["tzinfo"] = _tz_name(obj.tzinfo)
+    zone = _tz_name(obj) if obj.tzinfo else None
+    if zone is not None:
+        out["tzinfo"] = zone
     return _drop_zero_fields(out)
 
 

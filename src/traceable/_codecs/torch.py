@@ -111,7 +111,7 @@ def encode_tensor(obj: torch.Tensor) -> dict[str, Any]:
     out: dict[str, Any] = {"dtype": _name(obj.dtype), "device": str(obj.device), "requires_grad": obj.requires_grad}
     if isinstance(obj, torch.nn.Parameter):
         out["parameter"] = True
-    out["data"] = numpy_codec.encode_ndarray_compact(data.numpy())
+    out["data"] = data.numpy().view(numpy_codec.CompactArray)
     return out
 
 

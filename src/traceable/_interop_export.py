@@ -1,0 +1,433 @@
+"""Exporting traced object trees as Hydra and jsonargparse configs: one walk, two forms.
+
+A traced object becomes a call node (Hydra's ``_target_``, jsonargparse's ``class_path``)
+named by its import path, with its recorded arguments exported in turn. Plain data passes
+(tuples as lists, as ``dump`` writes them); classes and functions as values take each
+form's spelling; anything else has no place in a config and raises an ``EncodeError``
+that names its path in the config and what to do.
+
+An argument that only exists at run time, such as the model's parameters given to an
+optimizer, is left out, and its call becomes a partial (Hydra's ``_partial_: true``;
+in jsonargparse, the same config read by a ``Callable`` parameter): the program that
+builds the config completes the call, as Hydra and LightningCLI programs do.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+import re
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from traceable._encode import format_path
+from traceable._symbols import import_path, is_function, unwrap
+from traceable._traced import is_traceable, record_parts
+from traceable.exceptions import EncodeError
+
+__all__ = ["HydraExporter", "JsonargparseExporter"]
+
+Keys = tuple[str | int, ...]
+
+# What Hydra reads in a config node; a data dict with one of these would be misread.
+HYDRA_KEYS = ("_target_", "_partial_", "_recursive_", "_convert_", "_args_")
+# What jsonargparse reads in a dict beside class_path.
+JSONARGPARSE_KEYS = frozenset({"class_path", "init_args", "dict_kwargs", "__path__"})
+_INTERPOLATION = re.compile(r"(\\*)\$\{")
+
+
+class _Call:
+    """A call to export: what was called, with what, and whether it is to be completed later."""
+
+    __slots__ = ("args", "kwargs", "partial", "symbol")
+
+    def __init__(self, symbol: Any, args: Iterable[Any], kwargs: dict[str, Any], partial: bool) -> None:
+        self.symbol = symbol
+        self.args = list(args)
+        self.kwargs = dict(kwargs)
+        self.partial = partial
+
+
+def _call_of(obj: Any) -> _Call | None:
+    # A partial first: a traced partial (what from_hydra makes) is exported as the call it
+    # defers, not as a call to functools.partial.
+    if isinstance(obj, functools.partial):
+        return _Call(obj.func, obj.args, obj.keywords, partial=True)
+    parts = record_parts(obj)
+    if parts is not None:
+        symbol, args, kwargs = parts
+        return _Call(symbol, args, kwargs, partial=False)
+    if not isinstance(obj, type) and is_traceable(obj):  # traced by other means (nni.trace)
+        return _Call(obj.trace_symbol, obj.trace_args, obj.trace_kwargs, partial=False)
+    return None
+
+
+def _label(obj: Any) -> str:
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def is_parameters(value: Any) -> bool:
+    """Whether ``value`` is a model's parameters: a torch Parameter, a list of them, or param groups.
+
+    These belong to a model that the program builds, so no config can hold them.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return False
+    parameter = torch.nn.Parameter
+    if isinstance(value, parameter):
+        return True
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    if all(isinstance(item, parameter) for item in value):
+        return True
+    return all(isinstance(group, dict) and is_parameters(group.get("params")) for group in value)
+
+
+def import_name(symbol: Any, keys: Keys, form: str) -> str:
+    """``module.Qualname`` of a class or function, checked to import back to it.
+
+    Raises:
+        EncodeError: it cannot be imported by that name.
+    """
+    original = unwrap(symbol)
+    module = getattr(original, "__module__", None)
+    qualname = getattr(original, "__qualname__", None)
+    path = format_path(keys)
+    if not isinstance(module, str) or not isinstance(qualname, str):
+        message = f"cannot export {original!r} at {path} to a {form} config: it has no module and qualified name"
+        raise EncodeError(message, path)
+    name = f"{module}.{qualname}"
+    if "<locals>" in qualname or "<lambda>" in qualname:
+        message = (
+            f"cannot export {name} at {path} to a {form} config, which names what it calls by import "
+            "path: it is defined inside a function; define it at module level"
+        )
+        raise EncodeError(message, path)
+    try:
+        found = unwrap(import_path(name))
+    except Exception as err:  # importing user modules can raise anything
+        message = (
+            f"cannot export {name} at {path} to a {form} config: importing it failed ({type(err).__name__}: {err})"
+        )
+        raise EncodeError(message, path) from err
+    if found is not original:
+        message = (
+            f"cannot export {name} at {path} to a {form} config: that name imports another object "
+            f"({found!r}); define it at module level under its own name"
+        )
+        raise EncodeError(message, path)
+    return name
+
+
+class _Exporter:
+    """The walk shared by both forms; subclasses say how a call and a symbol are spelled."""
+
+    form = ""
+    call_word = ""  # how the form calls a class: "_target_", "class_path"
+    primitives: tuple[type, ...] = (bool, int, float, str)
+
+    def __init__(self, omit: Iterable[str]) -> None:
+        if isinstance(omit, str):
+            raise TypeError("omit takes a list of config paths, such as ['$.optimizer.params'], not one string")
+        self.omit = frozenset(omit)
+        self._active: set[int] = set()  # ids of the calls being exported: a cycle would recur forever
+
+    def export(self, obj: Any) -> dict[str, Any]:
+        """The config of ``obj``, a traced object or a dict (of traced objects and data)."""
+        result = self.value(obj, ())
+        if not isinstance(result, dict):
+            message = (
+                f"cannot export a {_label(obj)} as a {self.form} config: the root must be a traced object "
+                "or a dict (of traced objects and plain data)"
+            )
+            raise EncodeError(message, "$")
+        return result
+
+    def value(self, obj: Any, keys: Keys) -> Any:
+        if obj is None or type(obj) in self.primitives:
+            return self.string(obj, keys) if type(obj) is str else obj
+        if isinstance(obj, type) or is_function(obj):
+            return self.symbol(obj, keys)
+        call = _call_of(obj)
+        if call is not None:
+            if id(obj) in self._active:
+                path = format_path(keys)
+                raise EncodeError(f"cannot export the value at {path}: it contains itself, and configs are trees", path)
+            self._active.add(id(obj))
+            try:
+                return self.call(call, keys)
+            finally:
+                self._active.discard(id(obj))
+        if isinstance(obj, enum.Enum):
+            raise self.unexpressible(obj, keys, f"write its value ({obj.value!r}) instead, ")
+        for kind in self.primitives:  # subclasses (numpy.float64...) as the plain value
+            if isinstance(obj, kind):
+                return self.value(kind(obj), keys)
+        numpy = sys.modules.get("numpy")
+        if numpy is not None and isinstance(obj, numpy.generic) and not isinstance(obj, numpy.void):
+            return self.value(obj.item(), keys)  # the Python number, as dump writes it
+        if isinstance(obj, (list, tuple)):
+            return [self.value(item, (*keys, index)) for index, item in enumerate(obj)]
+        if isinstance(obj, dict):
+            return self.mapping(obj, keys)
+        raise self.unexpressible(obj, keys)
+
+    def mapping(self, obj: dict[Any, Any], keys: Keys) -> dict[Any, Any]:
+        out = {}
+        for key, item in obj.items():
+            if key is None or type(key) not in (str, int, float, bool):
+                path = format_path(keys)
+                message = (
+                    f"cannot export the dict at {path} to a {self.form} config: its key {key!r} is a "
+                    f"{_label(key)}; configs take str, int, float and bool keys"
+                )
+                raise EncodeError(message, path)
+            out[key] = self.value(item, (*keys, key if isinstance(key, (str, int)) else str(key)))
+        self.check_data_dict(out, keys)
+        return out
+
+    def call(self, call: _Call, keys: Keys) -> dict[str, Any]:
+        name = import_name(call.symbol, keys, self.form)
+        args, kwargs = self.arguments(call, name, keys)
+        kept_args: list[Any] = []
+        for index, value in enumerate(args):
+            where = self.arg_keys(keys, index)
+            if self.is_omitted(value, where):
+                if any(not self.is_omitted(later, self.arg_keys(keys, i)) for i, later in enumerate(args) if i > index):
+                    path = format_path(where)
+                    message = (
+                        f"cannot leave out the positional argument at {path}: a partial call takes the "
+                        "arguments left out after the ones it has, so only the last ones can be left out"
+                    )
+                    raise EncodeError(message, path)
+                call.partial = True
+                break
+            kept_args.append(value)
+        kept_kwargs: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if self.is_omitted(value, self.kwarg_keys(keys, key)):
+                call.partial = True
+            else:
+                kept_kwargs[key] = value
+        return self.node(name, call, kept_args, kept_kwargs, keys)
+
+    def arguments(self, call: _Call, name: str, keys: Keys) -> tuple[list[Any], dict[str, Any]]:
+        """The call's positional and keyword arguments, as the form can pass them."""
+        return call.args, call.kwargs
+
+    def is_omitted(self, value: Any, keys: Keys) -> bool:
+        return format_path(keys) in self.omit or is_parameters(value)
+
+    def unexpressible(self, obj: Any, keys: Keys, advice: str = "") -> EncodeError:
+        path = format_path(keys)
+        message = (
+            f"cannot export a {_label(obj)} at {path} to a {self.form} config, which holds only None, "
+            f"bool, int, float, str, lists, dicts and calls ({self.call_word}) of importable classes and "
+            f"functions; {advice}convert it to one of those, make it with a traced class or function "
+            "(traceable.trace) so that it is written as a call, or leave it out with "
+            f"omit=[{path!r}] to make the call that takes it a partial that your program completes"
+        )
+        return EncodeError(message, path)
+
+    # -- what each form spells its own way --------------------------------------------------
+
+    def string(self, text: str, keys: Keys) -> str:
+        return text
+
+    def symbol(self, obj: Any, keys: Keys) -> Any:
+        raise NotImplementedError
+
+    def check_data_dict(self, out: dict[Any, Any], keys: Keys) -> None:
+        """Refuse a data dict that the form would read as something else."""
+
+    def arg_keys(self, keys: Keys, index: int) -> Keys:
+        raise NotImplementedError
+
+    def kwarg_keys(self, keys: Keys, name: str) -> Keys:
+        raise NotImplementedError
+
+    def node(self, name: str, call: _Call, args: list[Any], kwargs: dict[str, Any], keys: Keys) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class HydraExporter(_Exporter):
+    """``_target_``, ``_args_`` and keyword fields; ``_partial_``, ``_convert_`` and ``_recursive_`` as needed."""
+
+    form = "Hydra"
+    call_word = "_target_"
+    primitives = (bool, int, float, str, bytes)  # OmegaConf holds bytes too
+
+    def __init__(self, omit: Iterable[str]) -> None:
+        super().__init__(omit)
+        self._raw_depth = 0  # > 0 inside the arguments of a `_recursive_: false` call
+
+    def string(self, text: str, keys: Keys) -> str:
+        if text == "???":
+            path = format_path(keys)
+            message = (
+                f"cannot export the string '???' at {path} to a Hydra config: OmegaConf reads it as a "
+                "missing value, and has no way to write it as a string; use another value"
+            )
+            raise EncodeError(message, path)
+        if "${" not in text:
+            return text
+        # OmegaConf reads ${...} as an interpolation; \${ is a literal "${", and the
+        # backslashes before it are escaped in turn (\\${ is a backslash, then an interpolation).
+        # Escaped twice: hydra.utils.instantiate resolves the config (OmegaConf.resolve), then
+        # reads each value, resolving it again (and from_hydra does the same).
+        for _ in range(2):
+            text = _INTERPOLATION.sub(lambda found: found.group(1) * 2 + "\\${", text)
+        return text
+
+    def symbol(self, obj: Any, keys: Keys) -> Any:
+        self._refuse_in_raw(keys, "a class or function")
+        getter = "hydra.utils.get_class" if isinstance(obj, type) else "hydra.utils.get_method"
+        return {"_target_": getter, "path": import_name(obj, (*keys, "path"), self.form)}
+
+    def check_data_dict(self, out: dict[Any, Any], keys: Keys) -> None:
+        if self._raw_depth:
+            return  # passed as it is: Hydra reads nothing in it
+        reserved = [key for key in HYDRA_KEYS if key in out]
+        if reserved:
+            path = format_path(keys)
+            message = (
+                f"cannot export the dict at {path} to a Hydra config: Hydra would read its key(s) "
+                f"{', '.join(reserved)} as instructions; rename them"
+            )
+            raise EncodeError(message, path)
+
+    def arg_keys(self, keys: Keys, index: int) -> Keys:
+        return (*keys, "_args_", index)
+
+    def kwarg_keys(self, keys: Keys, name: str) -> Keys:
+        return (*keys, name)
+
+    def call(self, call: _Call, keys: Keys) -> dict[str, Any]:
+        self._refuse_in_raw(keys, "a call")
+        return super().call(call, keys)
+
+    def node(self, name: str, call: _Call, args: list[Any], kwargs: dict[str, Any], keys: Keys) -> dict[str, Any]:
+        for key in kwargs:
+            if key in HYDRA_KEYS:
+                path = format_path(keys)
+                message = (
+                    f"cannot export the call to {name} at {path} to a Hydra config: its argument {key!r} "
+                    "has the name of a Hydra instruction"
+                )
+                raise EncodeError(message, path)
+        # Arguments holding dicts with a `_target_` (configs passed as data, as from a
+        # `_recursive_: false` call) must reach the callee as they are.
+        raw = any(_holds_target(value) for value in [*args, *kwargs.values()])
+        self._raw_depth += raw
+        try:
+            out_args = [self.value(value, self.arg_keys(keys, i)) for i, value in enumerate(args)]
+            out_kwargs = {key: self.value(value, self.kwarg_keys(keys, key)) for key, value in kwargs.items()}
+        finally:
+            self._raw_depth -= raw
+        out: dict[str, Any] = {"_target_": name}
+        if call.partial:
+            out["_partial_"] = True
+        if raw:
+            out["_recursive_"] = False
+        # Without it, Hydra passes lists and dicts as OmegaConf containers, which would end
+        # up in the objects (and in their records, when the class is traced).
+        if any(
+            isinstance(value, list) or (isinstance(value, dict) and (raw or "_target_" not in value))
+            for value in [*out_args, *out_kwargs.values()]
+        ):
+            out["_convert_"] = "all"
+        if out_args:
+            out["_args_"] = out_args
+        out.update(out_kwargs)
+        return out
+
+    def _refuse_in_raw(self, keys: Keys, what: str) -> None:
+        if self._raw_depth:
+            path = format_path(keys)
+            message = (
+                f"cannot export {what} at {path} to a Hydra config: the call that takes it also takes a "
+                "dict with a `_target_` key, which only `_recursive_: false` passes as it is, and that "
+                "keeps Hydra from building anything in its arguments; pass one or the other"
+            )
+            raise EncodeError(message, path)
+
+
+def _holds_target(value: Any) -> bool:
+    """Whether plain data ``value`` (not looking into calls) has a dict with a ``_target_`` key."""
+    if isinstance(value, dict):
+        if record_parts(value) is None and "_target_" in value:
+            return True
+        return any(_holds_target(item) for item in value.values())
+    if isinstance(value, (list, tuple)) and record_parts(value) is None:
+        return any(_holds_target(item) for item in value)
+    return False
+
+
+class JsonargparseExporter(_Exporter):
+    """``class_path`` and ``init_args``, as LightningCLI writes them; keyword arguments only."""
+
+    form = "jsonargparse"
+    call_word = "class_path"
+
+    def symbol(self, obj: Any, keys: Keys) -> Any:
+        # What jsonargparse parses for a `type[...]` or `Callable` parameter.
+        return import_name(obj, keys, self.form)
+
+    def check_data_dict(self, out: dict[Any, Any], keys: Keys) -> None:
+        if "class_path" in out and JSONARGPARSE_KEYS.issuperset(out):
+            path = format_path(keys)
+            message = (
+                f"cannot export the dict at {path} to a jsonargparse config: jsonargparse would read it as "
+                "a class to build (it has a 'class_path' key); rename the key"
+            )
+            raise EncodeError(message, path)
+
+    def arg_keys(self, keys: Keys, index: int) -> Keys:
+        return (*keys, "init_args", index)  # reported only when naming the argument fails
+
+    def kwarg_keys(self, keys: Keys, name: str) -> Keys:
+        return (*keys, "init_args", name)
+
+    def arguments(self, call: _Call, name: str, keys: Keys) -> tuple[list[Any], dict[str, Any]]:
+        if not call.args:
+            return [], call.kwargs
+        # jsonargparse passes init_args by keyword: name each positional argument after its parameter.
+        path = format_path(keys)
+        try:
+            params = list(inspect.signature(unwrap(call.symbol)).parameters.values())
+        except (TypeError, ValueError) as err:
+            message = (
+                f"cannot export the call to {name} at {path} to a jsonargparse config: it has positional "
+                f"arguments, and its signature, which would name them, cannot be read ({err})"
+            )
+            raise EncodeError(message, path) from err
+        named: dict[str, Any] = {}
+        for index, value in enumerate(call.args):
+            param = params[index] if index < len(params) else None
+            if param is None or param.kind not in (param.POSITIONAL_OR_KEYWORD, param.POSITIONAL_ONLY):
+                what = "more positional arguments than it has parameters" if param is None else f"*{param.name}"
+                message = (
+                    f"cannot export the call to {name} at {path} to a jsonargparse config: its positional "
+                    f"argument {index} goes to {what}, and class_path/init_args passes arguments by keyword "
+                    "only; trace a class or function that takes them by keyword (such as a subclass whose "
+                    "__init__(self, layers: list) calls super().__init__(*layers))"
+                )
+                raise EncodeError(message, path)
+            if param.kind is param.POSITIONAL_ONLY:
+                message = (
+                    f"cannot export the call to {name} at {path} to a jsonargparse config: its parameter "
+                    f"{param.name!r} is positional-only, and class_path/init_args passes arguments by keyword only"
+                )
+                raise EncodeError(message, path)
+            named[param.name] = value
+        return [], {**named, **call.kwargs}
+
+    def node(self, name: str, call: _Call, args: list[Any], kwargs: dict[str, Any], keys: Keys) -> dict[str, Any]:
+        out: dict[str, Any] = {"class_path": name}
+        if kwargs:
+            out["init_args"] = {key: self.value(value, self.kwarg_keys(keys, key)) for key, value in kwargs.items()}
+        return out

@@ -1,0 +1,324 @@
+"""The lossless mode: what the default, NNI-compatible JSON cannot say, kept.
+
+``dump(obj, lossless=True)`` writes ``{"__lossless__": 1, "value": ...}``, in which
+
+- tuples are ``{"__tuple__": [...]}``, so they stay tuples;
+- a dict with a key that is not a string, or a string key starting with ``__`` (which
+  the default would take for a marker), is ``{"__items__": [[key, value], ...]}``;
+- dict and tuple subclasses with a codec (``OrderedDict``, ``Counter``, ``defaultdict``,
+  named tuples) and the results of traced functions that are dicts, lists, strings or
+  numbers get their own marker, or their call;
+- an object reached more than once is written once, as ``{"__id__": n, "__value__": ...}``,
+  and then as ``{"__ref__": n}``: shared references survive, and so do cycles through
+  lists and dicts (whose empty shells exist before their items do).
+
+It takes one walk in Python, which writes plain data that the standard library's encoder
+then turns into text (and refuses cycles that cannot be rebuilt). ``load`` recognises the envelope and
+reads it top-down, which is what lets a reference reach an object still being filled.
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from traceable import _wire
+from traceable._codecs import stdlib
+from traceable._decode import _MARKERS, _Decoder, _Failure
+from traceable._encode import Encoder, _label, _located, format_path
+from traceable._symbols import is_function
+from traceable.exceptions import DecodeError, EncodeError, UnsafePayloadError
+
+__all__ = ["VERSION", "read", "write"]
+
+VERSION = 1
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+# Containers whose empty shell a load makes before their items: the only ones a cycle may
+# pass through. (A tuple, or a traced object, exists only once its items do.)
+_SHELLS = frozenset({list, dict})
+
+
+def _is_singleton(obj: Any) -> bool:
+    # Values that load as the very same object anyway: written in full each time.
+    return isinstance(obj, (type, enum.Enum)) or is_function(obj) or obj is ...
+
+
+def write(obj: Any, encoder: Encoder, *, sort_keys: bool = False) -> dict[str, Any]:
+    """``obj`` as the plain data of a lossless payload, envelope included.
+
+    Raises:
+        EncodeError: a value cannot be encoded, or a cycle passes through a value that
+            cannot be rebuilt before its items; ``path`` says where.
+    """
+    encoder.refresh()
+    writer = _Writer(encoder, sort_keys)
+    envelope: dict[str, Any] = {_wire.LOSSLESS: VERSION}
+    try:
+        envelope["value"] = writer.emit(obj, envelope, "value")
+    except RecursionError as err:
+        message = f"cannot encode the value: it nests deeper than Python's recursion limit ({sys.getrecursionlimit()})"
+        raise EncodeError(message) from err
+    return envelope
+
+
+class _Seen:
+    """Where an object was first written, so that reaching it again can name it there."""
+
+    __slots__ = ("done", "holder", "number", "slot")
+
+    def __init__(self, holder: Any, slot: Any) -> None:
+        self.holder = holder  # the written container that holds it...
+        self.slot = slot  # ...at this index or key
+        self.number = 0  # its __id__, once reached twice
+        self.done = False  # written in full (otherwise: reached again from inside itself)
+
+
+class _Writer:
+    """One walk, writing plain data; an object reached again is given an ``__id__`` where
+    it was first written (its slot rewritten in place) and written as a ``__ref__``."""
+
+    def __init__(self, encoder: Encoder, sort_keys: bool) -> None:
+        self.encoder = encoder
+        self.sort_keys = sort_keys
+        self.seen: dict[int, _Seen] = {}
+        # Everything walked stays alive until the end, so that no id is reused (a codec's
+        # data is made on the fly, and would otherwise be freed once written).
+        self.alive: list[Any] = []
+        self.keys: list[Any] = []  # the path to the value being written
+        self.count = 0
+
+    def emit(self, obj: Any, holder: Any, slot: Any) -> Any:
+        cls = type(obj)
+        if cls in _ATOMS:
+            return obj
+        if _is_singleton(obj):
+            return self._emit_expanded(self._expand(obj))
+        seen = self.seen.get(id(obj))
+        if seen is not None:
+            return self._reference(obj, cls, seen)
+        seen = self.seen[id(obj)] = _Seen(holder, slot)
+        self.alive.append(obj)
+        node = self._emit_value(obj, cls)
+        seen.done = True
+        if seen.number:  # reached from inside itself: the id goes on now
+            return {_wire.ID: seen.number, _wire.VALUE: node}
+        return node
+
+    def _reference(self, obj: Any, cls: type, seen: _Seen) -> dict[str, int]:
+        if not seen.done and cls not in _SHELLS:
+            path = format_path(self.keys)
+            message = (
+                f"cannot encode {_label(obj)} at {path}: it contains itself, and a load could not make it "
+                "before its contents; only lists and dicts may be part of a cycle"
+            )
+            raise EncodeError(message, path)
+        if not seen.number:
+            self.count += 1
+            seen.number = self.count
+            if seen.done:  # written already: wrap it where it is
+                seen.holder[seen.slot] = {_wire.ID: seen.number, _wire.VALUE: seen.holder[seen.slot]}
+        return {_wire.REF: seen.number}
+
+    def _emit_value(self, obj: Any, cls: type) -> Any:
+        if cls is list:
+            return self._emit_list(obj, [])
+        if cls is tuple:
+            return {_wire.TUPLE: self._emit_list(obj, [])}
+        if cls is dict:
+            if all(type(k) is str and not k.startswith("__") for k in obj):
+                return self._emit_dict(obj)
+            pairs: list[list[Any]] = []
+            for index, (key, value) in enumerate(obj.items()):
+                pair: list[Any] = [None, None]
+                pairs.append(pair)
+                self.keys += [index, 0]
+                pair[0] = self.emit(key, pair, 0)
+                self.keys[-1] = 1
+                pair[1] = self.emit(value, pair, 1)
+                del self.keys[-2:]
+            return {_wire.ITEMS: pairs}
+        return self._emit_expanded(self._expand(obj))
+
+    def _emit_list(self, items: Any, out: list[Any]) -> list[Any]:
+        keys = self.keys
+        for index, item in enumerate(items):
+            if type(item) in _ATOMS:  # (most items: no call, no path)
+                out.append(item)
+                continue
+            keys.append(index)
+            out.append(self.emit(item, out, index))
+            keys.pop()
+        return out
+
+    def _emit_dict(self, obj: dict[Any, Any]) -> dict[str, Any]:
+        # With sort_keys the text lists keys sorted; an __id__ must come before its
+        # __ref__s in the text, so the walk goes in that order too.
+        out: dict[str, Any] = {}
+        keys = self.keys
+        for key, value in sorted(obj.items()) if self.sort_keys else obj.items():
+            if type(value) in _ATOMS:
+                out[key] = value
+                continue
+            keys.append(key)
+            out[key] = self.emit(value, out, key)
+            keys.pop()
+        return out
+
+    def _emit_expanded(self, expanded: Any) -> Any:
+        self.alive.append(expanded)
+        if type(expanded) is dict:  # a marker object: its keys are the format's own
+            return self._emit_dict(expanded)
+        box = [expanded]
+        box[0] = self.emit(expanded, box, 0)
+        return box[0]
+
+    def _expand(self, obj: Any) -> Any:
+        try:
+            return self.encoder.expand(obj)
+        except EncodeError as err:
+            path = format_path(self.keys)
+            raise _located(err, f"cannot encode {_label(obj)} at {path}: ", path) from err.__cause__
+
+
+def read(tree: Any, policy: Any, *, preserve_order: bool = False) -> Any:
+    """Rebuild the parsed lossless payload ``tree``, top-down.
+
+    Raises:
+        DecodeError: the payload is malformed; ``path`` says where.
+        UnsafePayloadError: the policy refuses something in it.
+    """
+    version = tree.get(_wire.LOSSLESS)
+    if set(tree) != {_wire.LOSSLESS, "value"} or type(version) is not int:
+        message = f'a lossless payload is {{"{_wire.LOSSLESS}": {VERSION}, "value": ...}} and nothing else'
+        raise DecodeError(message, "$")
+    if version > VERSION:
+        message = (
+            f"this payload was written in lossless format {version}, by a newer traceable; this one reads "
+            f"format {VERSION}: upgrade traceable to load it"
+        )
+        raise DecodeError(message, "$")
+    reader = _Reader(_Decoder(policy), collections.OrderedDict if preserve_order else dict)
+    try:
+        return reader.read(tree["value"])
+    except RecursionError as err:
+        message = f"the payload nests deeper than Python's recursion limit ({sys.getrecursionlimit()})"
+        raise DecodeError(message) from err
+
+
+_PENDING = object()  # an __id__ whose object is being made, and cannot be referred to yet
+
+
+class _Reader:
+    def __init__(self, decoder: _Decoder, mapping: Callable[[], Any]) -> None:
+        self.decoder = decoder
+        self.mapping = mapping
+        self.objects: dict[Any, Any] = {}  # __id__ -> object
+        self.keys: list[str | int] = ["value"]
+
+    def read(self, node: Any) -> Any:
+        cls = type(node)
+        if cls is list:
+            return self._fill_list([], node)
+        if cls is not dict or not node:
+            return self.mapping() if cls is dict else node
+        if _MARKERS.isdisjoint(node):
+            return self._fill_dict(self.mapping(), node.items())
+        if _wire.ID in node:
+            return self._read_shared(node)
+        if _wire.REF in node:
+            return self._read_ref(node)
+        if _wire.TUPLE in node and len(node) == 1 and type(node[_wire.TUPLE]) is list:
+            self.keys.append(_wire.TUPLE)
+            items = self._fill_list([], node[_wire.TUPLE])
+            self.keys.pop()
+            return tuple(items)
+        if _wire.ITEMS in node and len(node) == 1:
+            return self._fill_items(self.mapping(), node)
+        values = self._fill_dict({}, node.items())
+        try:
+            return self.decoder.hook(values)
+        except _Failure as failure:
+            raise self._error(failure) from failure.error
+
+    def _fill_list(self, out: list[Any], items: list[Any]) -> list[Any]:
+        for index, item in enumerate(items):
+            self.keys.append(index)
+            out.append(self.read(item))
+            self.keys.pop()
+        return out
+
+    def _fill_dict(self, out: Any, pairs: Any) -> Any:
+        for key, value in pairs:
+            self.keys.append(key)
+            out[key] = self.read(value)
+            self.keys.pop()
+        return out
+
+    def _fill_items(self, out: Any, node: dict[str, Any]) -> Any:
+        # Key, then value, pair after pair: the order they were written in, which an
+        # __id__ and its __ref__s depend on.
+        pairs = node[_wire.ITEMS]
+        if type(pairs) is not list or not all(type(p) is list and len(p) == 2 for p in pairs):
+            raise self._malformed(f'a dict with any keys is {{"{_wire.ITEMS}": [[key, value], ...]}}')
+        self.keys.append(_wire.ITEMS)
+        for index, (raw_key, raw_value) in enumerate(pairs):
+            self.keys += [index, 0]
+            key = stdlib.hashable(self.read(raw_key))
+            self.keys[-1] = 1
+            value = self.read(raw_value)
+            try:
+                out[key] = value
+            except TypeError as err:
+                self.keys[-1] = 0  # (the key is at fault)
+                raise self._malformed(f"a {type(key).__name__} cannot be a dict key ({err})") from err
+            del self.keys[-2:]
+        self.keys.pop()
+        return out
+
+    def _read_shared(self, node: dict[str, Any]) -> Any:
+        number, value = node[_wire.ID], node.get(_wire.VALUE, _PENDING)
+        if set(node) != {_wire.ID, _wire.VALUE} or type(number) is not int or number in self.objects:
+            raise self._malformed(f'a shared object is {{"{_wire.ID}": <new number>, "{_wire.VALUE}": ...}}')
+        self.keys.append(_wire.VALUE)
+        # Lists and dicts exist, empty, before their items: a cycle can reach them.
+        out: Any
+        if type(value) is list:
+            out = self.objects[number] = []
+            self._fill_list(out, value)
+        elif type(value) is dict and _MARKERS.isdisjoint(value):
+            out = self.objects[number] = self.mapping()
+            self._fill_dict(out, value.items())
+        elif type(value) is dict and set(value) == {_wire.ITEMS}:
+            out = self.objects[number] = self.mapping()
+            self._fill_items(out, value)
+        else:
+            self.objects[number] = _PENDING
+            out = self.objects[number] = self.read(value)
+        self.keys.pop()
+        return out
+
+    def _read_ref(self, node: dict[str, Any]) -> Any:
+        number = node[_wire.REF]
+        found = self.objects.get(number, _PENDING) if len(node) == 1 and type(number) is int else _PENDING
+        if found is _PENDING:
+            raise self._malformed(
+                f"{_wire.REF} {number!r} refers to no object made before it (the {_wire.ID} it names must come "
+                "first, and be a list or a dict if the reference is inside it)"
+            )
+        return found
+
+    def _malformed(self, reason: str) -> DecodeError:
+        path = format_path(self.keys)
+        return DecodeError(f"cannot decode the lossless payload at {path}: {reason}", path)
+
+    def _error(self, failure: _Failure) -> DecodeError:
+        path = format_path(self.keys)
+        error = failure.error
+        reason = str(error) if isinstance(error, DecodeError) else f"{type(error).__name__}: {error}"
+        message = f"cannot decode the {failure.marker} object at {path}: {reason}"
+        if isinstance(error, UnsafePayloadError):
+            return UnsafePayloadError(message, path, symbol=error.symbol, rule=error.rule)
+        return DecodeError(message, path)

@@ -1,0 +1,96 @@
+"""Golden payloads: files written once that every later version must load, and write again.
+
+Each file in tests/golden/ pins a marker's exact text. If a change to the format is
+intended, regenerate with ``python tests/unit/test_golden.py`` and say so in the changelog:
+payloads already written by users look like these files.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import samples
+from traceable import dump, load
+
+GOLDEN = Path(__file__).parent.parent / "golden"
+
+
+def beyond_nni() -> dict[str, Any]:
+    """Values NNI 3.0 cannot encode, with markers of their own in the default mode."""
+    return {
+        "bytes": b"\x00\xffab",
+        "bytearray": bytearray(b"xy"),
+        "frozenset": frozenset({3, 1}),
+        "range": range(0, 10, 3),
+        "slice": slice(None, 5, None),
+        "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "ellipsis": ...,
+        "deque": collections.deque(["a", 1]),
+        "bounded deque": collections.deque([1, 2], maxlen=2),
+        "dataclass": samples.Hyper(0.5, [2, 1]),
+        "frozen dataclass": samples.Frozen("f", 3),
+        "datetime at an offset": dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone(dt.timedelta(hours=-4))),
+    }
+
+
+def lossless() -> Any:
+    """Everything the lossless mode keeps, in one value."""
+    shared = [1, 2]
+    loop: list[Any] = ["loop"]
+    loop.append(loop)
+    return {
+        "tuple": (1, ("nested",)),
+        "keys": {1: "int", 2.5: "float", None: "none", (1, 2): "tuple", frozenset({1}): "frozenset"},
+        "marker-like": {"__symbol__": "path:os.system", "__args__": ["echo"]},
+        "ordered": collections.OrderedDict([("b", 1), ("a", 2)]),
+        "counter": collections.Counter({"x": 2}),
+        "defaultdict": collections.defaultdict(list, {"k": [1]}),
+        "namedtuple": samples.Point(1, 2),
+        "collections namedtuple": samples.Pair("l", ("r",)),
+        "shared": [shared, shared],
+        "cycle": loop,
+        "traced": samples.Layer(4, act=(3, 4)),
+        "traced result": samples.make_dict(3),
+    }
+
+
+CASES = {
+    "beyond-nni.json": (beyond_nni, {}),
+    "lossless-v1.json": (lossless, {"lossless": True}),
+}
+
+
+def _text(name: str) -> str:
+    make, kwargs = CASES[name]
+    return dump(make(), indent=1, **kwargs) + "\n"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_dump_writes_the_golden_text(name):
+    assert _text(name) == (GOLDEN / name).read_text()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_golden_payload_loads_to_the_value(name):
+    loaded = load(fp=GOLDEN / name)
+    expected = CASES[name][0]()
+    if name.startswith("lossless"):
+        assert loaded["cycle"][1] is loaded["cycle"]
+        assert loaded["shared"][0] is loaded["shared"][1]
+        loaded["cycle"] = expected["cycle"] = None  # (cycles do not compare)
+        assert {k: type(v) for k, v in loaded.items()} == {k: type(v) for k, v in expected.items()}
+    assert loaded == expected
+
+
+if __name__ == "__main__":  # regenerate the files
+    sys.path.insert(0, str(Path(__file__).parent.parent))
+    for name in CASES:
+        (GOLDEN / name).write_text(_text(name))
+        print("wrote", GOLDEN / name)
