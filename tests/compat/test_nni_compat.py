@@ -295,3 +295,26 @@ def test_nni_loads_payloads_with_markers_it_does_not_know(name):
 def test_nni_loads_a_dataclass_as_its_class_and_fields():
     text = traceable.dump(samples.Frozen("a", 2))
     assert nni_load(text) == {"__dataclass__": {"type": samples.Frozen, "fields": {"name": "a", "size": 2}}}
+
+
+def test_nni_loads_torch_values_and_records_as_plain_dicts():
+    torch = pytest.importorskip("torch")
+    extra = {
+        "dtype": torch.float16,
+        "device": torch.device("cpu"),
+        "w": torch.nn.Parameter(torch.ones(2)),
+        "run": samples.AttrsPoint(1),
+        "optim": samples.Optim(),
+    }
+    loaded = nni_load(traceable.dump({"layer": samples.Layer(2), "extra": extra}))
+    assert loaded["layer"].width == 2
+    seen = loaded["extra"]
+    tensor = seen.pop("w")["__torch_tensor__"]
+    assert_same(tensor.pop("data"), np.ones(2, dtype=np.float32))
+    assert tensor == {"dtype": "float32", "device": "cpu", "requires_grad": True, "parameter": True}
+    assert seen == {
+        "dtype": {"__torch_dtype__": "float16"},
+        "device": {"__torch_device__": "cpu"},
+        "run": {"__attrs__": {"type": samples.AttrsPoint, "fields": {"x": 1, "y": 0}}},
+        "optim": {"__pydantic__": {"type": samples.Optim, "fields": {"name": "adam", "lr": 0.001}}},
+    }

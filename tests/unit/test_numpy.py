@@ -253,3 +253,31 @@ def test_structured_data_must_be_base64():
 def test_compact_data_of_the_wrong_size_is_refused():
     with pytest.raises(ValueError, match="8 bytes of data for shape \\[2\\] of float64, which needs 16"):
         load('{"__ndarray__": "b64:AAAAAAAA8D8=", "dtype": "float64", "shape": [2], "endian": "little"}')
+
+
+@pytest.mark.parametrize(
+    "value",
+    [np.array("xy"), np.array("abc", dtype=object), np.array(b"ab"), np.array(["a", "bc"])],
+    ids=["0-d text", "0-d object holding a string", "0-d bytes", "1-d text"],
+)
+def test_text_arrays_of_any_shape_round_trip(value):
+    for compact in (False, True):
+        loaded = load(dump(value, compact_arrays=compact))
+        assert type(loaded) is np.ndarray
+        assert (loaded.dtype, loaded.shape) == (value.dtype, value.shape)
+        assert loaded.tolist() == value.tolist()
+
+
+def test_the_lossless_mode_keeps_float64_and_str_scalars():
+    text = dump([np.float64(0.25), np.str_("a")], lossless=True)
+    assert (
+        text
+        == (
+            '{"__lossless__": 1, "value": [{"__ndarray__": 0.25, "dtype": "float64", "shape": [], "scalar": true}, '
+            f'{{"__ndarray__": "b64:YQAAAA==", "dtype": "<U1", "shape": [], "endian": "{sys.byteorder}", "scalar": true}}]}}'
+        )
+        or sys.byteorder == "big"
+    )
+    loaded = load(text)
+    assert [type(v) for v in loaded] == [np.float64, np.str_]
+    assert loaded == [0.25, "a"]
