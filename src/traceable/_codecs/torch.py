@@ -59,7 +59,12 @@ _NUMPY_TWINS = frozenset(
     }
 )
 _BITS = {1: torch.uint8, 2: torch.uint16, 4: torch.uint32, 8: torch.uint64}
-_CARRIERS = {dtype: dtype if dtype in _NUMPY_TWINS else _BITS[dtype.itemsize] for dtype in _DTYPES.values()}
+# (A dtype of another item size, should torch add one, is left to .numpy() to refuse.)
+_CARRIERS = {
+    dtype: dtype if dtype in _NUMPY_TWINS else _BITS[dtype.itemsize]
+    for dtype in _DTYPES.values()
+    if dtype in _NUMPY_TWINS or dtype.itemsize in _BITS
+}
 _NUMPY_DTYPES = {dtype: torch.empty(0, dtype=dtype).numpy().dtype for dtype in {*_NUMPY_TWINS, *_BITS.values()}}
 
 _TENSOR_KEYS = ("dtype", "device", "requires_grad", "data")
@@ -106,8 +111,9 @@ def encode_tensor(obj: torch.Tensor) -> dict[str, Any]:
     if data.device.type != "cpu":
         data = data.cpu()
     data = data.resolve_conj().resolve_neg()  # lazy conjugate and negative views, made real
-    if data.dtype not in _NUMPY_TWINS:
-        data = data.view(_CARRIERS[data.dtype])
+    carrier = _CARRIERS.get(data.dtype, data.dtype)
+    if carrier is not data.dtype:
+        data = data.view(carrier)
     out: dict[str, Any] = {"dtype": _name(obj.dtype), "device": str(obj.device), "requires_grad": obj.requires_grad}
     if isinstance(obj, torch.nn.Parameter):
         out["parameter"] = True
@@ -151,8 +157,8 @@ def decode_tensor(data: Any) -> torch.Tensor:
     if type(requires_grad) is not bool or type(parameter) is not bool:
         message = '"requires_grad" and "parameter" must be true or false'
         raise ValueError(message)
-    carrier = _CARRIERS[dtype]
-    expected = _NUMPY_DTYPES[carrier]
+    carrier = _CARRIERS.get(dtype)
+    expected = None if carrier is None else _NUMPY_DTYPES[carrier]
     if not isinstance(arr, np.ndarray) or arr.dtype != expected:
         found = f"{arr.dtype} array" if isinstance(arr, np.ndarray) else type(arr).__name__
         message = f"the data of a {data['dtype']} tensor must be an __ndarray__ of {expected}, not a {found}"
