@@ -9,6 +9,9 @@ import enum
 import typing
 from typing import Any
 
+import attrs
+import pydantic
+
 from traceable import trace
 
 
@@ -261,6 +264,44 @@ class Point(typing.NamedTuple):
 
 
 Pair = collections.namedtuple("Pair", ["left", "right"])
+
+
+@attrs.define
+class AttrsRun:
+    """An attrs class: a private attribute (its __init__ argument is "seed"), a derived field."""
+
+    name: str
+    _seed: int = 0
+    tags: list[str] = attrs.Factory(list)
+    steps: int = attrs.field(init=False, default=0)
+
+    def __attrs_post_init__(self) -> None:
+        self.steps = len(self.tags) * 10
+
+
+@attrs.frozen
+class AttrsPoint:
+    x: int
+    y: int = attrs.field(init=False, default=0)
+
+
+class Optim(pydantic.BaseModel):
+    name: str = "adam"
+    lr: float = 1e-3
+
+
+class TrainConfig(pydantic.BaseModel):
+    """A pydantic model with an alias it must be built by, a tuple, a nested model, extra fields."""
+
+    model_config = pydantic.ConfigDict(extra="allow", frozen=True, strict=True)
+
+    batch_size: int = pydantic.Field(alias="batchSize")
+    shape: tuple[int, int] = (1, 1)
+    optim: Optim = Optim()
+
+
+class Widths(pydantic.RootModel[list[int]]):
+    pass
 
 
 class Celsius:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import importlib
 import math
 import pathlib
 from decimal import Decimal
+from types import ModuleType
 
 from hypothesis import strategies as st
 
@@ -39,6 +41,75 @@ native_values = st.one_of(
     st.builds(samples.Frozen, st.text(max_size=5), st.integers()),
 )
 
+records = st.one_of(
+    st.builds(samples.AttrsRun, st.text(max_size=5), st.integers(), st.lists(st.text(max_size=3), max_size=3)),
+    st.builds(samples.AttrsPoint, st.integers()),
+    st.builds(
+        lambda size, shape, lr, extra: samples.TrainConfig(
+            batchSize=size, shape=shape, optim=samples.Optim(lr=lr), **extra
+        ),
+        st.integers(),
+        st.tuples(st.integers(), st.integers()),
+        st.floats(allow_nan=False),
+        st.dictionaries(st.sampled_from(["note", "seed"]), json_scalars, max_size=2),
+    ),
+    st.builds(samples.Widths, st.lists(st.integers(), max_size=3)),
+)
+
+
+def _optional(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+np = _optional("numpy")
+torch = _optional("torch")
+
+# numpy scalars (float64 excepted: a float, written as one) and structured arrays.
+SCALAR_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint64", "float16", "float32", "complex64"]
+SCALAR_DTYPES += ["complex128", "bool", "datetime64[s]", "timedelta64[ms]", "S3"]
+RECORD_DTYPE = "<i4, (2,)<f8, <U2"
+numpy_values = st.nothing()
+if np is not None:
+    from hypothesis.extra import numpy as hnp
+
+    numpy_values = st.one_of(
+        st.sampled_from(SCALAR_DTYPES).flatmap(lambda name: hnp.from_dtype(np.dtype(name))),
+        hnp.arrays(np.dtype(RECORD_DTYPE), hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=3)),
+    )
+
+# Tensors and parameters of several dtypes, some requiring grad; dtypes and devices.
+TENSOR_DTYPES = ["float32", "float64", "float16", "bfloat16", "float8_e4m3fn", "int64", "uint8", "bool", "complex64"]
+tensor_values = st.nothing()
+if np is not None and torch is not None:
+
+    def _tensor(arr: object, dtype: str, grad: bool, parameter: bool) -> object:
+        tensor = torch.from_numpy(arr).to(getattr(torch, dtype))
+        grad = grad and (tensor.is_floating_point() or tensor.is_complex())
+        if parameter:
+            return torch.nn.Parameter(tensor, requires_grad=grad)
+        return tensor.requires_grad_(grad)
+
+    tensor_values = st.one_of(
+        st.builds(
+            _tensor,
+            hnp.arrays(
+                np.float32,
+                hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
+                elements=st.floats(-1e3, 1e3, width=32),
+            ),
+            st.sampled_from(TENSOR_DTYPES),
+            st.booleans(),
+            st.booleans(),
+        ),
+        st.sampled_from(TENSOR_DTYPES).map(lambda name: getattr(torch, name)),
+        st.sampled_from(["cpu", "cuda", "cuda:1", "meta"]).map(torch.device),
+    )
+
+library_values = records | numpy_values | tensor_values
+
 traced_values = st.deferred(
     lambda: st.one_of(
         st.builds(samples.Layer, width=leaves, dropout=st.floats(0, 1), act=leaves),
@@ -47,7 +118,7 @@ traced_values = st.deferred(
     )
 )
 
-leaves = json_scalars | native_values
+leaves = json_scalars | native_values | library_values
 
 values = st.recursive(
     leaves | traced_values,
@@ -62,15 +133,31 @@ def equal(a, b) -> bool:
         return a == b or (math.isnan(a) and math.isnan(b))
     if isinstance(a, Decimal):
         return isinstance(b, Decimal) and (a == b or (a.is_nan() and b.is_nan()))
-    if isinstance(a, (list, tuple)) and not hasattr(a, "_fields"):
+    if isinstance(a, (list, tuple)):  # named tuples too: by item (an item may be an array)
         return type(a) is type(b) and len(a) == len(b) and all(map(equal, a, b))
     if isinstance(a, dict):
         return type(a) is type(b) and list(a) == list(b) and all(equal(a[k], b[k]) for k in a)
+    if np is not None and isinstance(a, np.generic | np.ndarray):
+        return _equal_numpy(a, b)
+    if torch is not None and isinstance(a, torch.Tensor):
+        return (
+            type(a) is type(b)
+            and (a.dtype, a.shape, a.device, a.requires_grad) == (b.dtype, b.shape, b.device, b.requires_grad)
+            and torch.equal(a.detach(), b.detach())
+        )
     if isinstance(a, samples.Plain):
         return isinstance(b, samples.Plain) and equal(a.v, b.v) and b.trace_kwargs.keys() == {"v"}
     if hasattr(a, "trace_kwargs"):
         return type(a) is type(b) and equal(a.trace_args, b.trace_args) and equal(a.trace_kwargs, b.trace_kwargs)
     return type(a) is type(b) and a == b
+
+
+def _equal_numpy(a, b) -> bool:
+    if type(a) is not type(b) or a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc":  # NaN is NaN, whatever its bits
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return a.tobytes() == b.tobytes()  # records, integers, datetimes (NaT included)
 
 
 # What only the lossless mode keeps: tuples, keys of any type, dict and tuple subclasses,

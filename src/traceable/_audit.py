@@ -186,7 +186,11 @@ def _plain_lists(findings: Any, path: str, *values: Any) -> bool:
 
 def _inspect_ndarray(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
     shape, data = obj.get("shape"), obj[_wire.NDARRAY]
-    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+    if (
+        not isinstance(shape, list)
+        or not all(type(n) is int and n >= 0 for n in shape)
+        or ("scalar" in obj and (obj["scalar"] is not True or shape))  # a numpy scalar: true, with shape []
+    ):
         _refuse_form(findings, path)
         return
     _inspect_array(shape, obj.get("dtype"), data, path=path, policy=policy, findings=findings)
@@ -221,16 +225,8 @@ def _inspect_array(shape: list[int], dtype: Any, data: Any, *, path: str, policy
             what = "the array's declared size (at least)"
             _report(findings, _limit(policy, "max_array_elements", bound + 1, path, what))
             return
-    # dtypes as dump writes them: short strings. A dict dtype, or a long structured one,
-    # can describe any amount of memory per item.
-    if not isinstance(dtype, str) or len(dtype) > 256:
-        _refuse_form(findings, path)
-        return
-    import numpy as np  # an array's dtype, natively encoded: numpy is fair to import
-
-    try:
-        parsed = np.dtype(dtype)
-    except Exception:
+    parsed = _parse_dtype(dtype, data)
+    if parsed is None:
         _refuse_form(findings, path)
         return
     itemsize = parsed.itemsize
@@ -241,12 +237,38 @@ def _inspect_array(shape: list[int], dtype: Any, data: Any, *, path: str, policy
     elif itemsize == 0 and count:
         _refuse_form(findings, path)
         return
-    if isinstance(data, list) and parsed.kind in "biufc" and not _numeric_leaves(data, parsed.kind == "c"):
+    if (
+        data is not None  # (pandas: no data given)
+        and not isinstance(data, str)  # (base64: its size is checked against the shape on load)
+        and parsed.kind in "biufc"
+        and not _numeric_leaves(data if type(data) is list else [data], parsed.kind == "c")
+    ):
         _refuse_form(findings, path)  # numbers as JSON numbers: a Decimal would convert slowly
         return
     if policy.max_array_bytes is not None and count * itemsize > policy.max_array_bytes:
-        what = f"the array's size in bytes ({dtype})"
+        what = f"the array's size in bytes ({dtype if isinstance(dtype, str) else 'a structured dtype'})"
         _report(findings, _limit(policy, "max_array_bytes", count * itemsize, path, what))
+
+
+def _parse_dtype(dtype: Any, data: Any) -> Any:
+    # dtypes as dump writes them: short strings, or a structured dtype's descr (checked
+    # field by field, with base64 data). A dict dtype, or a long string, can describe any
+    # amount of memory per item.
+    if isinstance(dtype, list) and not isinstance(dtype, Pairs) and isinstance(data, str):
+        from traceable._codecs.numpy import structured_dtype  # numpy, fair to import for an array
+
+        try:
+            return structured_dtype(dtype)
+        except Exception:
+            return None
+    if not isinstance(dtype, str) or len(dtype) > 256:
+        return None
+    import numpy as np  # an array's dtype, natively encoded: numpy is fair to import
+
+    try:
+        return np.dtype(dtype)
+    except Exception:
+        return None
 
 
 def _leaves(data: list[Any]) -> Iterator[Any]:

@@ -219,9 +219,9 @@ class Encoder:
             return codec.write
         if issubclass(cls, pathlib.Path):
             return stdlib.encode_path
-        family = _numpy_or_pandas(cls, self.compact_arrays)
-        if family is not None:
-            return family
+        library = _optional_library(cls, self.compact_arrays)
+        if library is not None:
+            return library
         if issubclass(cls, enum.Enum):
             return stdlib.encode_enum
         for base, encoder in stdlib.SUBCLASS_ENCODERS:
@@ -371,8 +371,8 @@ class Encoder:
 _TRACEABLE_MEMBERS = ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs")
 
 
-def _numpy_or_pandas(cls: type, compact_arrays: bool) -> Callable[[Any], Any] | None:
-    # Only if numpy or pandas is imported already: a value of theirs cannot exist otherwise.
+def _optional_library(cls: type, compact_arrays: bool) -> Callable[[Any], Any] | None:
+    # Only if numpy, pandas or torch is imported already: a value of theirs cannot exist otherwise.
     pd = sys.modules.get("pandas")
     if pd is not None and issubclass(cls, (pd.DataFrame, pd.Series)):
         from traceable._codecs import pandas as pandas_codec
@@ -384,7 +384,17 @@ def _numpy_or_pandas(cls: type, compact_arrays: bool) -> Callable[[Any], Any] | 
 
         if not issubclass(cls, np.ndarray):
             return numpy_codec.encode_scalar
-        return numpy_codec.encode_ndarray_compact if compact_arrays else numpy_codec.encode_ndarray
+        if compact_arrays or issubclass(cls, numpy_codec.CompactArray):
+            return numpy_codec.encode_ndarray_compact
+        return numpy_codec.encode_ndarray
+    torch = sys.modules.get("torch")
+    if torch is not None and issubclass(cls, (torch.Tensor, torch.dtype, torch.device)):
+        # Registers torch's codecs: dtype and device by type, and tensors as a family,
+        # which comes after traced objects (a traced function may return a tensor).
+        import traceable._codecs.torch  # noqa: F401
+
+        codec = _registry.by_type(cls)
+        return None if codec is None else codec.write
     return None
 
 

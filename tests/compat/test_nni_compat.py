@@ -101,7 +101,7 @@ def _corpus() -> dict[str, Any]:
         "3-d": np.arange(24, dtype=np.int32).reshape(2, 3, 4),
         "complex array": np.array([1 + 2j, 3.5 - 1j]),
         "float16 with nan": np.array([1.5, np.nan], dtype=np.float16),
-        "numpy scalars": [np.float32(1.5), np.int32(7), np.float64(2.25)],
+        "numpy float64 scalar": [np.float64(2.25)],  # a float: written as one, as NNI does
         "datetimes": [
             dt.datetime(2024, 1, 2, 3, 4, 5, 6),
             dt.datetime(2024, 1, 2),
@@ -145,17 +145,49 @@ def test_traceable_loads_what_nni_writes(name):
 
 
 def _as_nni_loads(value: Any) -> Any:
-    # What the JSON format itself cannot keep, in both libraries: tuples become lists,
-    # and 0-d arrays come back as numpy scalars or 0-d arrays (equal either way).
+    # What the JSON format itself cannot keep, in both libraries: tuples become lists.
     if isinstance(value, tuple):
         return [_as_nni_loads(v) for v in value]
     if isinstance(value, dict) and not traceable.is_traceable(value):
         return {k: _as_nni_loads(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_as_nni_loads(v) for v in value]
-    if isinstance(value, (np.float32, np.int32)):
-        return value.item()
     return value
+
+
+NUMPY_SCALARS = [
+    np.float32(1.5),
+    np.float16(-0.25),
+    np.int32(7),
+    np.int64(-3),
+    np.uint8(200),
+    np.uint64(2**64 - 1),
+    np.bool_(True),
+    np.complex64(1 + 2j),
+    np.complex128(-3j),
+]
+
+
+def test_nni_loads_numpy_scalars_to_the_same_numpy_type():
+    # traceable writes them with their dtype, which NNI (json-tricks) reads as that scalar.
+    loaded = nni_load(traceable.dump({"s": NUMPY_SCALARS}))["s"]
+    assert [type(v) for v in loaded] == [type(v) for v in NUMPY_SCALARS]
+    assert loaded == NUMPY_SCALARS
+
+
+def test_traceable_loads_the_python_values_nni_writes_for_numpy_scalars():
+    text = nni_dump(NUMPY_SCALARS)
+    assert text == "[1.5, -0.25, 7, -3, 200, 18446744073709551615, true, " + (
+        '{"__complex__": [1.0, 2.0]}, {"__complex__": [-0.0, -3.0]}]'
+    )
+    assert traceable.load(text) == [value.item() for value in NUMPY_SCALARS]
+
+
+def test_nni_loads_a_0d_array_as_a_scalar_of_its_dtype():
+    # json-tricks reads every shape [] as a scalar; traceable keeps the array unless "scalar".
+    text = traceable.dump(np.array(4, dtype=np.int16), compact_arrays=True)
+    assert type(nni_load(text)) is np.int16
+    assert type(traceable.load(text)) is np.ndarray
 
 
 def test_pickle_fallback_both_ways():
@@ -263,3 +295,26 @@ def test_nni_loads_payloads_with_markers_it_does_not_know(name):
 def test_nni_loads_a_dataclass_as_its_class_and_fields():
     text = traceable.dump(samples.Frozen("a", 2))
     assert nni_load(text) == {"__dataclass__": {"type": samples.Frozen, "fields": {"name": "a", "size": 2}}}
+
+
+def test_nni_loads_torch_values_and_records_as_plain_dicts():
+    torch = pytest.importorskip("torch")
+    extra = {
+        "dtype": torch.float16,
+        "device": torch.device("cpu"),
+        "w": torch.nn.Parameter(torch.ones(2)),
+        "run": samples.AttrsPoint(1),
+        "optim": samples.Optim(),
+    }
+    loaded = nni_load(traceable.dump({"layer": samples.Layer(2), "extra": extra}))
+    assert loaded["layer"].width == 2
+    seen = loaded["extra"]
+    tensor = seen.pop("w")["__torch_tensor__"]
+    assert_same(tensor.pop("data"), np.ones(2, dtype=np.float32))
+    assert tensor == {"dtype": "float32", "device": "cpu", "requires_grad": True, "parameter": True}
+    assert seen == {
+        "dtype": {"__torch_dtype__": "float16"},
+        "device": {"__torch_device__": "cpu"},
+        "run": {"__attrs__": {"type": samples.AttrsPoint, "fields": {"x": 1, "y": 0}}},
+        "optim": {"__pydantic__": {"type": samples.Optim, "fields": {"name": "adam", "lr": 0.001}}},
+    }

@@ -1,6 +1,14 @@
 """numpy arrays and scalars, in json-tricks' ``__ndarray__`` form.
 
 Imported only when a numpy value is dumped or an ``__ndarray__`` marker is loaded.
+
+* Arrays: nested lists (NNI's form), or raw bytes in base64 (json-tricks' compact form).
+  Items that Python values cannot hold (structured and raw ``void`` records, long
+  doubles) are always written as bytes, with a structured dtype written as its
+  ``descr`` (``[["a", "<i4"], ["b", "<f8", [2]]]``), as ``.npy`` files record it.
+* Scalars: the 0-d array form plus ``"scalar": true``. json-tricks (and so NNI 3.0)
+  reads any ``__ndarray__`` of shape ``[]`` as ``getattr(numpy, dtype)(data)``, a numpy
+  scalar of that dtype; traceable reads the key to tell a scalar from a 0-d array.
 """
 
 from __future__ import annotations
@@ -14,9 +22,29 @@ from typing import Any, Literal
 import numpy as np
 
 from traceable import _wire
+from traceable.exceptions import EncodeError
+
+# Bounds on a structured dtype as a payload writes it, checked before numpy parses it:
+# fields (counted through nested records), characters of a name or format, nesting.
+_MAX_FIELDS = 256
+_MAX_NAME = 256
+_MAX_NESTING = 8
+
+
+def _is_bytes_only(dtype: np.dtype[Any]) -> bool:
+    # Records have no Python value that converts back exactly (tolist() gives tuples of
+    # anything); a long double's item() is a numpy scalar again, not a Python float.
+    return dtype.kind == "V" or (dtype.kind in "fc" and dtype.itemsize > (8 if dtype.kind == "f" else 16))
+
+
+def _is_compact_only(obj: np.ndarray[Any, Any]) -> bool:
+    # The data of a 0-d text array would be a bare string, which reads as base64.
+    return _is_bytes_only(obj.dtype) or (obj.ndim == 0 and obj.dtype.kind == "U")
 
 
 def encode_ndarray(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
+    if _is_compact_only(obj):
+        return encode_ndarray_compact(obj)
     out: dict[str, Any] = {_wire.NDARRAY: obj.tolist(), "dtype": str(obj.dtype), "shape": list(obj.shape)}
     if obj.ndim > 1:
         out["Corder"] = bool(obj.flags["C_CONTIGUOUS"])
@@ -25,13 +53,27 @@ def encode_ndarray(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
 
 def encode_ndarray_compact(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
     """json-tricks' compact form (raw bytes in base64), which NNI 3.0 also reads."""
-    if obj.dtype.hasobject:
-        return encode_ndarray(obj)  # Python objects have no bytes to write
+    dtype = obj.dtype
+    if dtype.kind == "O" or (obj.ndim == 0 and not _is_compact_only(obj)):
+        # Python objects have no bytes to write; and json-tricks reads the data of a 0-d
+        # array only as a number (NNI 3.0 would fail on base64 there).
+        return encode_ndarray(obj)
+    if dtype.hasobject:
+        fields = ", ".join(name for name in dtype.names or () if dtype.fields[name][0].hasobject)
+        message = (
+            f"a structured array whose field(s) {fields} hold Python objects has no byte form; "
+            "split the object fields into an array of their own (dtype=object), which is written as lists"
+        )
+        raise EncodeError(message)
     # In C order and this machine's byte order, which the "endian" key then names.
-    data = np.ascontiguousarray(obj).astype(obj.dtype.newbyteorder("="), copy=False)
+    if dtype.names is None:
+        data = np.ascontiguousarray(obj).astype(dtype.newbyteorder("="), copy=False)
+    else:  # copied field by field into zeros: padding between fields never holds stale memory
+        data = np.zeros(obj.shape, dtype.newbyteorder("="))
+        data[...] = obj
     out: dict[str, Any] = {
         _wire.NDARRAY: "b64:" + base64.b64encode(data.reshape(-1).view(np.uint8).data).decode("ascii"),
-        "dtype": str(data.dtype),
+        "dtype": _dtype_text(data.dtype),
         "shape": list(obj.shape),
     }
     if obj.ndim > 1:
@@ -40,9 +82,95 @@ def encode_ndarray_compact(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
     return out
 
 
-def encode_scalar(obj: np.generic) -> Any:
-    # NNI writes numpy scalars as the Python value (the dtype is lost).
-    return obj.item()
+class CompactArray(np.ndarray[Any, Any]):
+    """An array that ``dump`` writes in the compact form whatever ``compact_arrays`` says.
+
+    Codecs that hold an array (a tensor's data) return ``arr.view(CompactArray)``, not its
+    marker object: the encoder writes it as an array in every mode (the lossless mode
+    would keep a ready-made marker object as a user's dict).
+    """
+
+
+def encode_scalar(obj: np.generic) -> dict[str, Any]:
+    """A numpy scalar: its 0-d array with ``"scalar": true``, which NNI 3.0 reads as the scalar."""
+    out = encode_ndarray(np.asarray(obj))
+    if obj.dtype.kind == "b":
+        out["dtype"] = "bool_"  # NNI calls getattr(numpy, dtype): numpy 1.x has no numpy.bool
+    out["scalar"] = True
+    return out
+
+
+def _dtype_text(dtype: np.dtype[Any]) -> Any:
+    # A structured dtype's str() is a repr numpy cannot parse back; its descr rebuilds it.
+    return str(dtype) if dtype.names is None else _lists(dtype.descr)
+
+
+def _lists(descr: Any) -> Any:
+    # Tuples as lists, as JSON writes them (and so that the lossless mode does too).
+    return [_lists(part) for part in descr] if isinstance(descr, (list, tuple)) else descr
+
+
+def structured_dtype(descr: Any) -> np.dtype[Any]:
+    """The structured dtype whose ``descr`` a payload wrote as lists, checked before numpy reads it.
+
+    Raises:
+        ValueError: ``descr`` is not a list of ``[name, format]`` or ``[name, format, shape]``
+            fields, or it exceeds the bounds (256 fields, names and formats of 256
+            characters, records nested 8 deep).
+
+    Example:
+        >>> structured_dtype([["x", "<i4"], ["y", "<f8", [2]]])
+        dtype([('x', '<i4'), ('y', '<f8', (2,))])
+    """
+    budget = [_MAX_FIELDS]
+    fields = _descr(descr, budget, 0)
+    dtype: np.dtype[Any] = np.lib.format.descr_to_dtype(fields)
+    if dtype.hasobject:  # data written as bytes cannot hold Python objects
+        message = f"a structured dtype written as bytes cannot have object fields: {dtype}"
+        raise ValueError(message)
+    return dtype
+
+
+def _descr(descr: Any, budget: list[int], depth: int) -> list[tuple[Any, ...]]:
+    what = "a structured dtype must be written as [[name, format], [name, format, shape], ...]"
+    if type(descr) is not list or not descr or depth >= _MAX_NESTING:
+        raise ValueError(what if depth < _MAX_NESTING else f"a structured dtype nests over {_MAX_NESTING} deep")
+    fields: list[tuple[Any, ...]] = []
+    for field in descr:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ValueError(f"a structured dtype has over {_MAX_FIELDS} fields")
+        if type(field) is not list or len(field) not in (2, 3):
+            raise ValueError(what)
+        name, fmt = field[0], field[1]
+        if type(name) is list and len(name) == 2 and all(_is_text(part) for part in name):
+            name = tuple(name)  # (title, name)
+        elif not _is_text(name):
+            raise ValueError(f"a structured dtype's field name must be a string, not {name!r}")
+        if type(fmt) is list:
+            fmt = _descr(fmt, budget, depth + 1)
+        elif not _is_text(fmt):
+            raise ValueError(f"a structured dtype's field format must be a string, not {fmt!r}")
+        if len(field) == 3:
+            shape = field[2]
+            if type(shape) is not list or len(shape) > 32 or not all(type(n) is int and 0 <= n < 2**31 for n in shape):
+                raise ValueError(f"a structured dtype's field shape must be a short list of sizes, not {shape!r}")
+            fields.append((name, fmt, tuple(shape)))
+        else:
+            fields.append((name, fmt))
+    return fields
+
+
+def _is_text(value: Any) -> bool:
+    return type(value) is str and len(value) <= _MAX_NAME
+
+
+def _dtype(spec: Any) -> np.dtype[Any]:
+    if isinstance(spec, list):
+        return structured_dtype(spec)
+    if not isinstance(spec, str):
+        raise ValueError(f"dtype must be a string or a structured dtype's descr, not {type(spec).__name__}")
+    return np.dtype(spec)
 
 
 def decode_ndarray(d: dict[str, Any]) -> Any:
@@ -50,10 +178,21 @@ def decode_ndarray(d: dict[str, Any]) -> Any:
     shape = d.get("shape")
     if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
         raise ValueError(f"shape must be a list of non-negative integers, not {shape!r}")
-    dtype = np.dtype(d["dtype"])
+    scalar = "scalar" in d
+    if scalar and (d["scalar"] is not True or shape):
+        raise ValueError(f'"scalar" is written only as true, with the shape [], not {d["scalar"]!r} with {shape}')
+    dtype = _dtype(d.get("dtype"))
+    if isinstance(data, str) and dtype.kind != "O":  # (a 0-d object array may hold a string)
+        arr = _from_base64(data, dtype, tuple(shape), d.get("endian"))
+    elif _is_bytes_only(dtype):
+        raise ValueError(f"the data of a {dtype} array must be written in base64 ('b64:...'), not as lists")
+    else:
+        arr = _from_lists(data, dtype, shape, d)
+    return arr[()] if scalar else arr
+
+
+def _from_lists(data: Any, dtype: np.dtype[Any], shape: list[int], d: dict[str, Any]) -> Any:
     order: Literal["C", "F"] | None = None if "Corder" not in d else ("C" if d["Corder"] else "F")
-    if isinstance(data, str):
-        return _from_base64(data, dtype, tuple(shape), d.get("endian"))
     if dtype.kind == "O":
         _check_nesting(data, shape)  # before allocating: the data must fill the shape
         arr = np.empty(tuple(shape), dtype=object)

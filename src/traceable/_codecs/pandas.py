@@ -16,22 +16,28 @@ from traceable import _wire
 def encode_dataframe(obj: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {
         _wire.DATAFRAME: {
-            "column_order": list(obj.columns.values),
+            "column_order": _items(obj.columns.values),
             "types": [str(t) for t in obj.dtypes],
         },
-        "index": list(obj.index.values),
+        "index": _items(obj.index.values),
     }
     for k, name in enumerate(obj.columns.values):
-        out[name] = list(obj.iloc[:, k].values)
+        out[name] = _items(obj.iloc[:, k].values)
     return out
 
 
 def encode_series(obj: pd.Series) -> dict[str, Any]:
     return {
         _wire.SERIES: {"name": str(obj.name), "type": str(obj.dtype)},
-        "index": list(obj.index.values),
-        "data": list(obj.values),
+        "index": _items(obj.index.values),
+        "data": _items(obj.values),
     }
+
+
+def _items(values: Any) -> list[Any]:
+    # Numpy scalars as Python values, as json-tricks writes them here (dump writes a numpy
+    # scalar elsewhere with its dtype); the column's dtype is written beside them.
+    return [value.item() if isinstance(value, np.generic) else value for value in values]
 
 
 def decode_dataframe(d: dict[str, Any]) -> pd.DataFrame:
