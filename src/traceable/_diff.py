@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from traceable import _wire
 from traceable._audit import Pairs
 from traceable._node import Node
+from traceable._tree_kinds import dtype_label
 
 __all__ = ["Change", "diff_trees"]
 
@@ -152,7 +153,7 @@ class _Differ:
             found = _list_mismatch(data_a, data_b, a.fields["shape"])
         else:
             found = self.decoded_mismatch(obj_a, obj_b, a.fields["elements"])
-        described = f"ndarray {a.fields['dtype']} {a.fields['shape']}"
+        described = f"ndarray {dtype_label(a.fields['dtype'])} {a.fields['shape']}"
         if isinstance(found, str):
             self.changed(a, b, f"{described}: the data differs{found}")
         elif found.differing:
@@ -167,7 +168,7 @@ class _Differ:
         except ImportError:
             return " (install numpy to compare compact arrays element by element)"
         try:
-            itemsize = np.dtype(obj_a["dtype"]).itemsize
+            itemsize = codec.parse_dtype(obj_a["dtype"]).itemsize
             if self.max_array_bytes is not None and itemsize * elements > self.max_array_bytes:
                 return f" (not compared element by element: over max_array_bytes={self.max_array_bytes:,})"
             x, y = codec.decode_ndarray(_decoded(obj_a)), codec.decode_ndarray(_decoded(obj_b))

@@ -158,14 +158,26 @@ def codec(reader: Reader, obj: dict[str, Any], keys: tuple[Key, ...], key: Key |
     return node
 
 
+def dtype_label(dtype: Any) -> str:
+    # A dtype name, or a structured dtype's descr ([[name, format(, shape)], ...]) as
+    # {name: format, ...}, nested records likewise.
+    if isinstance(dtype, str):
+        return dtype
+    if type(dtype) is list and dtype and all(type(f) is list and 2 <= len(f) <= 3 for f in dtype):
+        fields = []
+        for field in dtype:
+            shape = f" {json.dumps(field[2])}" if len(field) == 3 else ""
+            fields.append(f"{field[0]}: {dtype_label(field[1])}{shape}")
+        return "{" + ", ".join(fields) + "}"
+    raise Invalid(f"dtype must be a string or a structured dtype's descr, not {json_type(dtype)}")
+
+
 def _ndarray(reader: Reader, obj: dict[str, Any], keys: tuple[Key, ...], key: Key | None, depth: int) -> Node:
     dtype, shape, data = obj.get("dtype"), obj.get("shape"), obj[_wire.NDARRAY]
-    if not isinstance(dtype, str):
-        raise Invalid(f"dtype must be a string, not {json_type(dtype)}")
     if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
         raise Invalid("shape must be a list of non-negative integers")
     elements = math.prod(shape)
-    described = f"ndarray {dtype} {shape}"
+    described = f"ndarray {dtype_label(dtype)} {shape}"
     if isinstance(data, str):
         encoding = "b64.gz" if data.startswith("b64.gz:") else "b64" if data.startswith("b64:") else None
         if encoding is None:

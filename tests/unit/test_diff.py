@@ -149,3 +149,16 @@ def test_shared_values_of_a_lossless_payload_compare_by_their_value():
     assert changes(a, dump({"x": shared, "y": np.arange(3)}, lossless=True)) == [
         ("changed", "$.value.y", "the same object as #1 -> ndarray int64 [3] = [0, 1, 2]")
     ]
+
+
+def test_structured_arrays_are_named_by_their_fields_and_compared_by_record():
+    a = np.zeros(2, dtype=[("x", "<i4"), ("y", "<f8", (2,))])
+    b = a.copy()
+    b["x"][1] = 5
+    assert changes(dump({"a": a}), dump({"a": b})) == [
+        (
+            "changed",
+            "$.a",
+            "ndarray {x: <i4, y: <f8 [2]} [2]: 1 of 2 elements differ, first at [1]: (0, [0.0, 0.0]) -> (5, [0.0, 0.0])",
+        )
+    ]

@@ -165,7 +165,12 @@ def _is_text(value: Any) -> bool:
     return type(value) is str and len(value) <= _MAX_NAME
 
 
-def _dtype(spec: Any) -> np.dtype[Any]:
+def parse_dtype(spec: Any) -> np.dtype[Any]:
+    """The dtype a payload names: a string, or a structured dtype's ``descr`` as lists.
+
+    Raises:
+        ValueError: neither, or a descr out of bounds (see :func:`structured_dtype`).
+    """
     if isinstance(spec, list):
         return structured_dtype(spec)
     if not isinstance(spec, str):
@@ -181,7 +186,7 @@ def decode_ndarray(d: dict[str, Any]) -> Any:
     scalar = "scalar" in d
     if scalar and (d["scalar"] is not True or shape):
         raise ValueError(f'"scalar" is written only as true, with the shape [], not {d["scalar"]!r} with {shape}')
-    dtype = _dtype(d.get("dtype"))
+    dtype = parse_dtype(d.get("dtype"))
     if isinstance(data, str) and dtype.kind != "O":  # (a 0-d object array may hold a string)
         arr = _from_base64(data, dtype, tuple(shape), d.get("endian"))
     elif _is_bytes_only(dtype):
