@@ -316,6 +316,10 @@ class Encoder:
                     yield from [(_wire.ARGS, args)] * bool(args) + [(_wire.KWARGS, kwargs)] * bool(kwargs)
                 elif hasattr(obj, "_dump") and hasattr(obj, "_load"):
                     yield from obj._dump().items()
+                else:  # a codec's value: as written, {"__marker__": data}
+                    codec = _registry.by_type(type(obj)) or _registry.family_codec(type(obj))
+                    if codec is not None:
+                        yield from codec.write(obj).items()
             except Exception:
                 return
 

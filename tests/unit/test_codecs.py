@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 import samples
-from traceable import DecodeError, UnsafePayloadError, audit, dump, load, register_codec
+from traceable import DecodeError, EncodeError, PayloadTooLarge, UnsafePayloadError, audit, dump, load, register_codec
 from traceable._registry import unregister
 
 ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
@@ -157,3 +157,12 @@ def test_register_codec_takes_a_class_and_callables():
 
 def test_an_unregistered_marker_is_plain_data():
     assert load('{"__celsius__": 3}') == {"__celsius__": 3}
+
+
+def test_an_error_inside_a_dataclass_or_a_deque_says_where_in_the_text():
+    with pytest.raises(PayloadTooLarge) as err:
+        dump({"cfg": samples.Hyper(0.1, [1, samples.Plain(bytes(8000))])})
+    assert err.value.path == "$.cfg.__dataclass__.fields.layers[1]"
+    with pytest.raises(EncodeError) as err:
+        dump({"queue": collections.deque([1, object()])})
+    assert err.value.path == "$.queue.__deque__[1]"
