@@ -220,8 +220,9 @@ def load(
         >>> load('{"a": {"__set__": [1, 2]}}  // a comment', safe=True)
         {'a': {1, 2}}
     """
-    active = policy_for(safe, allow, policy)
-    text = payload_text(string, fp, active, "load")
+    # The common case in the fewest calls: a per-message load costs a few microseconds.
+    active = get_default_policy() if policy is None and not safe and allow is None else policy_for(safe, allow, policy)
+    text = string if type(string) is str else payload_text(string, fp, active, "load")
     return loads(text, preserve_order=preserve_order, ignore_comments=ignore_comments, policy=active)
 
 

@@ -56,10 +56,6 @@ def strip_comments(text: str) -> str:
     return "".join(pieces)
 
 
-def _may_have_markers(text: str) -> bool:
-    return '"__' in text or "\\u005f" in text or "\\u005F" in text
-
-
 def _is_json(text: str) -> bool:
     try:
         _PLAIN_DECODER.decode(text)
@@ -166,7 +162,8 @@ def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -
 
 
 def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
-    if not _may_have_markers(text):
+    # No key can be a marker without '"__' or an escaped underscore: the parse alone will do.
+    if '"__' not in text and "\\u005f" not in text and "\\u005F" not in text:
         return _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
     if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
         # Before the hooked parse, not on its failure: a retry would build again the
