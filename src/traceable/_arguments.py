@@ -20,6 +20,7 @@ from traceable._traced import Traced
 
 # Values passed to the callee as they are: immutable and common.
 PLAIN = frozenset({int, float, str, bool, type(None), tuple, bytes, complex, frozenset})
+is_plain = PLAIN.issuperset  # is_plain(map(type, values)): one C call for a whole call's values
 _MUTABLE = (MutableMapping, MutableSequence, MutableSet)
 
 
@@ -108,11 +109,12 @@ def split_args(args: list[Any]) -> list[Any]:
 class Binder:
     """Splits the positional arguments of calls to one symbol into recorded args and kwargs."""
 
-    __slots__ = ("_func", "_plan", "_skip_self")
+    __slots__ = ("_func", "_kw_only", "_plan", "_skip_self")
 
-    def __init__(self, func: Callable[..., Any], *, skip_self: bool) -> None:
+    def __init__(self, func: Callable[..., Any], *, skip_self: bool, kw_only: bool) -> None:
         self._func = func
         self._skip_self = skip_self
+        self._kw_only = kw_only
         self._plan: tuple[int, tuple[str, ...]] | None = None
 
     def _make_plan(self) -> tuple[int, tuple[str, ...]]:
@@ -136,12 +138,12 @@ class Binder:
             names.append(param.name)
         return n_positional_only, tuple(names)
 
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any], kw_only: bool) -> tuple[list[Any], dict[str, Any]]:
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         """Return the ``(args, kwargs)`` to record for a call with positional arguments.
 
         Both are new containers; ``kwargs`` may be the one given (a call's own dict).
         """
-        if kw_only:
+        if self._kw_only:
             plan = self._plan or self._make_plan()
             n_positional_only, names = plan
             if n_positional_only < len(args) <= n_positional_only + len(names):

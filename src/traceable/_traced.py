@@ -16,8 +16,8 @@
 from __future__ import annotations
 
 import io
+import threading
 import types
-import weakref
 from collections.abc import Callable, Mapping, Sequence, Set
 from numbers import Number
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -170,10 +170,10 @@ class TraceRecord:
 class Traced:
     # Behaviour shared by every traced class; the record is ``_traceable_record``, a
     # slot on traced classes and a side-table property on traced result classes. A
-    # new instance gets a plain (symbol, args, kwargs) tuple, which is cheaper to make;
-    # it becomes a TraceRecord when first read through the Traceable interface.
+    # new instance gets a plain tuple (see ``_parts``), which is cheaper to make; it
+    # becomes a TraceRecord when first read through the Traceable interface.
     __slots__ = ()
-    _traceable_record: TraceRecord | tuple[Any, Any, Any]
+    _traceable_record: Record
 
     @property
     def trace_symbol(self) -> Any:
@@ -225,15 +225,56 @@ class Traced:
         record = getattr(self, "_traceable_record", None)
         if record is None and rebuild is None:
             return (func, args, *rest)
+        if type(record) is tuple:  # pickled as the call it records, not in a form of this process
+            record = _parts(record)
+            if rest:
+                rest[0] = _with_record(rest[0], record)
         return (_restore, (record, rebuild, func, args), *rest)
+
+
+# The record of a new traced object: a TraceRecord once read through the Traceable
+# interface, before that a tuple that _parts() reads:
+# - (symbol, args, kwargs): the call as recorded, args a list or NO_ARGS;
+# - (symbol, args, kwargs, binder): a call whose positional arguments (a tuple of
+#   immutable values) are named by ``binder.bind`` only when read. Binding depends on
+#   the call alone, and most records are never read.
+Record = TraceRecord | tuple[Any, ...]
+
+
+def _with_record(state: Any, record: Any) -> Any:
+    # The default state of a traced object, its __dict__ or (__dict__, slots), holds the record too.
+    if type(state) is dict and "_traceable_record" in state:
+        return {**state, "_traceable_record": record}
+    if type(state) is tuple and len(state) == 2:
+        return (_with_record(state[0], record), _with_record(state[1], record))
+    return state
+
+
+def _parts(record: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    """``(symbol, args, kwargs)`` of a record kept as a tuple."""
+    if len(record) == 3:
+        return record
+    symbol, args, kwargs, binder = record
+    rec_args, rec_kwargs = binder.bind(args, kwargs)
+    return symbol, rec_args, rec_kwargs
+
+
+# Makes each record tuple into one TraceRecord, even when threads read it at once: what
+# one caller mutates, every other sees. Taken once per object at most; reentrant because
+# binding may run user code (a __signature__) that reads another record.
+_CONVERTING = threading.RLock()
 
 
 def _record(obj: Traced) -> TraceRecord:
     record = obj._traceable_record
-    if type(record) is tuple:
-        record = TraceRecord(*record)
-        set_record(obj, record)
-    return record  # type: ignore[return-value]  # a tuple was replaced just above
+    if type(record) is TraceRecord:
+        return record
+    with _CONVERTING:
+        record = obj._traceable_record
+        if isinstance(record, tuple):
+            record = TraceRecord(*_parts(record))
+            set_record(obj, record)
+    return record
 
 
 def _inherited(obj: Any, name: str) -> Any:
@@ -252,7 +293,7 @@ class _ThisClass:
 
 
 def _restore(
-    record: TraceRecord | tuple[Any, Any, Any] | None,
+    record: Record | None,
     rebuild: tuple[Callable[..., type], tuple[Any, ...]] | None,
     func: Callable[..., Any],
     args: tuple[Any, ...],
@@ -285,7 +326,7 @@ def record_parts(obj: Any) -> tuple[Any, Any, Any] | None:
         record = getattr(obj, "_traceable_record", None)
         if record is None:
             return None
-        return record if type(record) is tuple else (record.symbol, record.args, record.kwargs)
+        return _parts(record) if type(record) is tuple else (record.symbol, record.args, record.kwargs)
     if isinstance(obj, TraceRecord):
         return obj.symbol, obj.args, obj.kwargs
     return None
@@ -323,44 +364,49 @@ def copy_identity(original: Any) -> dict[str, Any]:
     return namespace
 
 
-def set_record(obj: Any, record: TraceRecord | tuple[Any, Any, Any]) -> None:
+def set_record(obj: Any, record: Record) -> None:
     # Bypass the class's own __setattr__ (nn.Module's, frozen dataclasses'): the record
     # is ours, not an attribute of the object.
     object.__setattr__(obj, "_traceable_record", record)
 
 
-# Records of objects moved to a traced result class: id -> (weak reference, record).
-_SIDE_RECORDS: dict[int, tuple[weakref.ref[Any], TraceRecord | tuple[Any, Any, Any]]] = {}
+# Records of objects moved to a traced result class, by id. A result class's __del__
+# removes the entry when its object dies, before the id can be reused; that is cheaper
+# than a weak reference with a callback, and works for objects without __weakref__.
+# (An object moved off its result class by hand keeps its entry: nothing else leaves one.)
+_SIDE_RECORDS: dict[int, Record] = {}
 
 
-def _side_get(obj: Any) -> TraceRecord | tuple[Any, Any, Any]:
-    entry = _SIDE_RECORDS.get(id(obj))
-    if entry is None or entry[0]() is not obj:
-        raise AttributeError("_traceable_record")
-    return entry[1]
+def _side_get(obj: Any) -> Record:
+    try:
+        return _SIDE_RECORDS[id(obj)]
+    except KeyError:
+        raise AttributeError("_traceable_record") from None
 
 
-def _side_set(obj: Any, record: TraceRecord | tuple[Any, Any, Any]) -> None:
-    key = id(obj)
-    entry = _SIDE_RECORDS.get(key)
-    if entry is not None and entry[0]() is obj:  # a new record for the same object
-        _SIDE_RECORDS[key] = (entry[0], record)
-        return
-    ref = weakref.ref(obj, _forget)
-    _REF_KEYS[id(ref)] = key
-    _SIDE_RECORDS[key] = (ref, record)
+def _side_set(obj: Any, record: Record) -> None:
+    _SIDE_RECORDS[id(obj)] = record
 
 
-# id of each weak reference -> id of its object: one shared callback, not a closure per
-# object, frees the record when the object dies.
-_REF_KEYS: dict[int, int] = {}
+def _forgetting_del(original_del: Callable[[Any], None] | None) -> Callable[[Any], None]:
+    """The __del__ of a result class: the original class's own, then the record goes."""
+    forget = _SIDE_RECORDS.pop
+    object_id = id  # module globals may be gone when objects die at interpreter exit
 
+    if original_del is None:
 
-def _forget(ref: weakref.ref[Any]) -> None:
-    key = _REF_KEYS.pop(id(ref), None)
-    entry = _SIDE_RECORDS.get(key) if key is not None else None
-    if entry is not None and entry[0] is ref:
-        del _SIDE_RECORDS[key]  # type: ignore[arg-type]
+        def __del__(self: Any) -> None:
+            forget(object_id(self), None)
+
+    else:
+
+        def __del__(self: Any) -> None:
+            try:
+                original_del(self)
+            finally:
+                forget(object_id(self), None)
+
+    return __del__
 
 
 _TRACED_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get", "__reduce_ex__")
@@ -384,6 +430,7 @@ def _result_class(cls: type) -> type:
         namespace.update({name: Traced.__dict__[name] for name in _TRACED_MEMBERS})
         namespace["__slots__"] = ()
         namespace["_traceable_record"] = property(_side_get, _side_set)
+        namespace["__del__"] = _forgetting_del(getattr(cls, "__del__", None))
     elif not cls.__itemsize__:
         namespace["__slots__"] = ("_traceable_record",)
     try:
@@ -394,19 +441,19 @@ def _result_class(cls: type) -> type:
     return result_cls
 
 
-def attach(result: Any, record: TraceRecord | tuple[Any, Any, Any], func: Any = None) -> Any:
+def attach(result: Any, record: Record, func: Any = None) -> Any:
     """Give ``result`` the record ``record``; return the traced object (maybe a new one)."""
+    moved = _MOVABLE.get(type(result))
+    if moved is not None:  # the common case first: a class whose instances were moved before
+        _SIDE_RECORDS[id(result)] = record
+        result.__class__ = moved
+        return result
     if result is None:
-        return record if isinstance(record, TraceRecord) else TraceRecord(*record)
+        return record if isinstance(record, TraceRecord) else TraceRecord(*_parts(record))
     if isinstance(result, Traced):
         set_record(result, record)
         return result
     cls = type(result)
-    movable = _MOVABLE.get(cls)
-    if movable is not None:  # a class seen before: the checks below passed for it
-        _side_set(result, record)
-        result.__class__ = movable
-        return result
     what = getattr(func, "__qualname__", "a traced function")
     if isinstance(result, (type, types.ModuleType, io.IOBase)) or is_function(result):
         raise TraceError(
@@ -414,20 +461,17 @@ def attach(result: Any, record: TraceRecord | tuple[Any, Any, Any], func: Any = 
             "modules and files cannot carry a record; trace the call that uses it instead"
         )
     if cls.__flags__ & _HEAPTYPE:
+        moved = _result_class(cls)
+        _SIDE_RECORDS[id(result)] = record  # before the move: no one sees it traced without a record
         try:
-            _side_set(result, record)  # first, as it fails for objects without weak references
-            try:
-                result.__class__ = _MOVABLE[cls] = _result_class(cls)
-            except TypeError:
-                entry = _SIDE_RECORDS.pop(id(result), None)
-                if entry is not None:
-                    _REF_KEYS.pop(id(entry[0]), None)
-                raise
+            result.__class__ = moved
         except TypeError as err:
+            _SIDE_RECORDS.pop(id(result), None)
             raise TraceError(
                 f"cannot trace the result of {what}: its {cls.__qualname__} instance cannot be "
                 f"given a record ({err}); decorate {cls.__qualname__} with @trace instead"
             ) from err
+        _MOVABLE[cls] = moved
         return result
     if isinstance(result, (Number, Sequence, Set, Mapping)) and cls is not bool:
         traced = _result_class(cls)(result)  # a built-in value: re-create it, as NNI does

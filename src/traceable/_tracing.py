@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
-from traceable._arguments import NO_ARGS, PLAIN, Binder, split_args, split_kwargs
+from traceable._arguments import NO_ARGS, PLAIN, Binder, is_plain, split_args, split_kwargs
 from traceable._symbols import is_function, is_importable
 from traceable._traced import REBUILD, Traced, attach, copy_identity, set_record
 from traceable.exceptions import TraceError
@@ -160,13 +160,14 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
     metaclass = type(base)
     base_cls: type = base
     original_init: Callable[..., None] = getattr(base, "__init__")  # noqa: B009  # mypy rejects base.__init__
-    binder = Binder(original_init, skip_self=True)
+    binder = Binder(original_init, skip_self=True, kw_only=kw_only)
     # object.__init__ rejects arguments once a subclass defines __init__; classes that
     # only define __new__ (namedtuples) were given theirs already.
     base_init = original_init if original_init is not object.__init__ else _init_nothing
 
     symbol = None  # decided at the first instance, once the decorated name is bound
     store = set_record  # the record slot's own setter, once the class exists
+    plain_setattr = False  # whether `self._traceable_record = ...` does the same, faster
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         nonlocal symbol
@@ -175,14 +176,30 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
             return
         if symbol is None:
             symbol = _symbol_of(wrapper, base)
-        if args:
-            rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only)
-            call_kwargs = split_kwargs(rec_kwargs)
+        # The common case: immutable values, which the callee may share with the record.
+        # A loop costs less than is_plain(map(...)) on a few values.
+        for value in kwargs.values():
+            if type(value) not in PLAIN:
+                break
+        else:
+            if not args:
+                base_init(self, **kwargs)
+                if plain_setattr:
+                    self._traceable_record = (symbol, NO_ARGS, kwargs)
+                else:
+                    store(self, (symbol, NO_ARGS, kwargs))
+                return
+            if is_plain(map(type, args)):  # named when the record is read
+                base_init(self, *args, **kwargs)
+                store(self, (symbol, args, kwargs, binder))
+                return
+        rec_args, rec_kwargs = binder.bind(args, kwargs) if args else (NO_ARGS, kwargs)
+        call_kwargs = split_kwargs(rec_kwargs)
+        if rec_args:
             base_init(self, *split_args(rec_args), **call_kwargs)
-            store(self, (symbol, rec_args, rec_kwargs))
-        else:  # the common case, kept short: keyword arguments, plain values
-            base_init(self, **(kwargs if PLAIN.issuperset(map(type, kwargs.values())) else split_kwargs(kwargs)))
-            store(self, (symbol, NO_ARGS, kwargs))
+        else:
+            base_init(self, **call_kwargs)
+        store(self, (symbol, rec_args, rec_kwargs))
 
     def _guard_init(self: Any, *args: Any, **kwargs: Any) -> None:
         # Reached only by ``super(Name, self).__init__()`` inside the original class,
@@ -218,6 +235,7 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
     slot = wrapper.__dict__.get("_traceable_record")
     if slot is not None:
         store = slot.__set__
+    plain_setattr = not inheritable and getattr(wrapper, "__setattr__") is object.__setattr__  # noqa: B009  # mypy
     return wrapper
 
 
@@ -232,7 +250,7 @@ def _traced_class(base: type, kw_only: bool, inheritable: bool) -> type:
 
 
 def _trace_function(func: Callable[..., Any], kw_only: bool) -> Callable[..., Any]:
-    binder = Binder(func, skip_self=False)
+    binder = Binder(func, skip_self=False, kw_only=kw_only)
     symbol = None  # decided at the first call, once the decorated name is bound
 
     @functools.wraps(func)
@@ -240,7 +258,18 @@ def _trace_function(func: Callable[..., Any], kw_only: bool) -> Callable[..., An
         nonlocal symbol
         if symbol is None:
             symbol = _symbol_of(wrapper, func)
-        rec_args, rec_kwargs = binder.bind(args, kwargs, kw_only) if args else (NO_ARGS, kwargs)
+        for value in args:  # a loop costs less than is_plain(map(...)) on a few arguments
+            if type(value) not in PLAIN:
+                break
+        else:
+            if not kwargs:
+                # The common case: immutable values, which the callee may share with the
+                # record; positional arguments are named only when the record is read.
+                return attach(func(*args), (symbol, args, kwargs, binder) if args else (symbol, NO_ARGS, kwargs), func)
+            if is_plain(map(type, kwargs.values())):
+                result = func(*args, **kwargs)
+                return attach(result, (symbol, args, kwargs, binder) if args else (symbol, NO_ARGS, kwargs), func)
+        rec_args, rec_kwargs = binder.bind(args, kwargs) if args else (NO_ARGS, kwargs)
         call_kwargs = split_kwargs(rec_kwargs)
         result = func(*split_args(rec_args), **call_kwargs) if rec_args else func(**call_kwargs)
         return attach(result, (symbol, rec_args, rec_kwargs), func)

@@ -294,12 +294,99 @@ def test_records_of_function_results_are_freed_with_the_results():
 
     from traceable import _traced
 
-    before = len(_traced._SIDE_RECORDS), len(_traced._REF_KEYS)
+    before = len(_traced._SIDE_RECORDS)
     results = [samples.make_plain(i) for i in range(100)]
-    assert len(_traced._SIDE_RECORDS) == before[0] + 100
+    assert len(_traced._SIDE_RECORDS) == before + 100
     # Reading the record through the interface stores it again, for the same object.
     assert [r.trace_kwargs["v"] for r in results] == list(range(100))
-    assert len(_traced._REF_KEYS) == before[1] + 100
+    assert len(_traced._SIDE_RECORDS) == before + 100
     del results
     gc.collect()
-    assert (len(_traced._SIDE_RECORDS), len(_traced._REF_KEYS)) == before
+    assert len(_traced._SIDE_RECORDS) == before
+
+
+def test_a_million_dropped_function_results_leave_the_side_table_as_it_was():
+    from traceable import _traced
+
+    before = len(_traced._SIDE_RECORDS)
+    kept = samples.make_plain(-1)
+    for i in range(1_000_000):
+        result = samples.make_plain(i)
+    assert result.trace_kwargs == {"v": 999_999}
+    assert len(_traced._SIDE_RECORDS) == before + 2
+    del result
+    assert len(_traced._SIDE_RECORDS) == before + 1
+    assert kept.trace_kwargs == {"v": -1}
+
+
+def test_records_of_function_results_in_reference_cycles_are_freed_by_the_collector():
+    import gc
+
+    from traceable import _traced
+
+    before = len(_traced._SIDE_RECORDS)
+    results = [samples.make_plain(None) for _ in range(10)]
+    for result in results:
+        result.v = result  # a cycle: only the collector frees it
+    del results, result
+    gc.collect()
+    assert len(_traced._SIDE_RECORDS) == before
+
+
+def test_a_function_result_class_with_its_own_del_still_runs_it():
+    deleted = []
+
+    class Noted:
+        def __init__(self, v):
+            self.v = v
+
+        def __del__(self):
+            deleted.append(self.v)
+
+    @trace
+    def make_noted(v):
+        return Noted(v)
+
+    result = make_noted(7)
+    assert result.trace_kwargs == {"v": 7}
+    del result
+    assert deleted == [7]
+
+
+def test_function_results_without_weak_references_can_be_traced():
+    @trace
+    def make_slotted(x):
+        return samples.Slotted(x)
+
+    result = make_slotted(3)
+    assert result == samples.Slotted(3)
+    assert isinstance(result, samples.Slotted)
+    assert result.trace_kwargs == {"x": 3}
+    assert traceable.load(traceable.dump(result)).trace_kwargs == {"x": 3}
+
+
+def test_threads_reading_a_new_record_at_once_share_one_mutable_record():
+    import sys
+    import threading
+
+    objects = [samples.Layer(i) for i in range(300)] + [samples.make_plain(i) for i in range(300)]
+    barrier = threading.Barrier(6)
+    seen: list[list[int]] = []
+
+    def read() -> None:
+        barrier.wait()
+        seen.append([id(obj.trace_kwargs) for obj in objects])
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to meet the race if there is one
+    try:
+        threads = [threading.Thread(target=read) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(seen) == 6
+    assert all(ids == seen[0] for ids in seen)
+    assert [id(obj.trace_kwargs) for obj in objects] == seen[0]
