@@ -140,17 +140,26 @@ def _dump_load_cases(
     ]
 
 
-def _base64_floor_case() -> Case:
-    """What base64 alone costs on the arrays of the numpy workload, against pickle."""
+def _base64_floor_cases() -> list[Case]:
+    """What base64 alone costs on the arrays of the numpy workload, against pickle, both ways."""
     arrays = workloads.numpy_payload(arrays_only=True)
-    return Case(
-        "base64 of the same arrays (compact floor)",
-        "pickle",
-        {
-            "pickle": lambda: pickle.dumps(arrays, protocol=pickle.HIGHEST_PROTOCOL),
-            "base64 only": lambda: [base64.b64encode(a.data) for a in arrays.values()],
-        },
-    )
+    pickled = pickle.dumps(arrays, protocol=pickle.HIGHEST_PROTOCOL)
+    texts = [base64.b64encode(a.data).decode("ascii") for a in arrays.values()]
+    return [
+        Case(
+            "base64 of the same arrays (compact floor): encode",
+            "pickle",
+            {
+                "pickle": lambda: pickle.dumps(arrays, protocol=pickle.HIGHEST_PROTOCOL),
+                "base64 only": lambda: [base64.b64encode(a.data) for a in arrays.values()],
+            },
+        ),
+        Case(
+            "base64 of the same arrays (compact floor): decode",
+            "pickle",
+            {"pickle": lambda: pickle.loads(pickled), "base64 only": lambda: [base64.b64decode(t) for t in texts]},
+        ),
+    ]
 
 
 def _pickle_fallback_cases(count: int) -> list[Case]:
@@ -334,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for name, make, make_reference, target, refs, extra in dump_load:
         cases += _dump_load_cases(name, make(), make_reference(), target, refs, **extra)
-    cases.append(_base64_floor_case())
+    cases += _base64_floor_cases()
     cases += _pickle_fallback_cases(200)
     cases += _tracing_cases()
 
