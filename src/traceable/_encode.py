@@ -79,7 +79,8 @@ class Encoder:
         Raises:
             EncodeError: a value cannot be encoded; the error names its path.
         """
-        self.refresh()
+        if self._generation != _registry.generation:  # (refresh(), inlined: this is per call)
+            self.refresh()
         try:
             return self._json.encode(obj)
         except _Failure as failure:
