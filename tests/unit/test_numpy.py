@@ -80,7 +80,7 @@ def test_object_arrays_fall_back_to_nested_lists_in_compact_mode():
             '{"__ndarray__": {"__date__": null, "year": 2024, "month": 1, "day": 2}, "dtype": "datetime64[D]", "shape": [], "scalar": true}',
         ),
         (np.datetime64(5, "ns"), '{"__ndarray__": 5, "dtype": "datetime64[ns]", "shape": [], "scalar": true}'),
-        (np.datetime64("NaT"), '{"__ndarray__": null, "dtype": "datetime64", "shape": [], "scalar": true}'),
+        (np.datetime64("NaT", "ns"), '{"__ndarray__": null, "dtype": "datetime64[ns]", "shape": [], "scalar": true}'),
         (
             np.timedelta64(90, "s"),
             '{"__ndarray__": {"__timedelta__": null, "seconds": 90}, "dtype": "timedelta64[s]", "shape": [], "scalar": true}',
