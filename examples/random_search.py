@@ -46,11 +46,14 @@ def run_trial(base: tinynet.RandomSearchFit, payload: str) -> dict[str, Any]:
 
 
 def progress(done: int, total: int, best: float | None) -> None:
-    """Redraw a one-line progress bar on stderr."""
+    """Redraw a one-line progress bar on stderr (on a terminal; elsewhere, one line at the end)."""
+    if not sys.stderr.isatty() and done < total:
+        return
     width = 30
     filled = width * done // total
     best_text = "" if best is None else f", best loss {best:.4f}"
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} trials{best_text}")
+    start = "\r" if sys.stderr.isatty() else ""
+    sys.stderr.write(f"{start}[{'#' * filled}{'.' * (width - filled)}] {done}/{total} trials{best_text}")
     if done == total:
         sys.stderr.write("\n")
     sys.stderr.flush()

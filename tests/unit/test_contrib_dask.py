@@ -112,6 +112,27 @@ def test_values_the_family_declines_go_to_the_next_family(value):
     assert back == value
 
 
+def test_plain_data_that_contains_itself_is_declined_not_walked_forever():
+    traceable_dask.register()
+    loop: dict = {"x": 1}
+    loop["self"] = [loop]
+    header, frames = serialize(loop, serializers=ORDER, iterate_collection=False)
+    assert header["serializer"] == "pickle"
+    back = deserialize(header, frames)
+    assert back["self"][0] is back
+
+
+def test_a_traced_object_inside_a_cycle_of_lists_crosses_through_the_family():
+    traceable_dask.register()
+    loop: list = [samples.Layer(2)]
+    loop.append(loop)
+    header, frames = serialize(loop, serializers=ORDER, iterate_collection=False)
+    assert header["serializer"] == "traceable"
+    back = deserialize(header, frames)
+    assert back[1] is back
+    assert back[0].trace_kwargs == {"width": 2}
+
+
 def test_a_declined_value_with_no_next_family_fails_as_dask_reports_it():
     traceable_dask.register()
     with pytest.raises(TypeError, match="Could not serialize object of type Layer"):

@@ -171,16 +171,19 @@ def loads(header: dict[str, Any], frames: list[Any], *, policy: LoadPolicy | Non
 
 
 def _holds_traced(value: Any) -> bool:
-    # Iterative, so a deeply nested value cannot overflow the stack here.
+    # Iterative, so a deeply nested value cannot overflow the stack here; each container
+    # once, so a value that contains itself ends the walk.
     stack = [value]
+    seen: set[int] = set()
     while stack:
         item = stack.pop()
         if traceable.is_traceable(item, must_be_instance=True):
             return True
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
+        if isinstance(item, (dict, list, tuple, set, frozenset)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
     return False
 
 
