@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import os
 import re
 import sys
@@ -17,6 +18,7 @@ from typing import Any
 from traceable import _commands
 from traceable._commands import EXIT_STATUS, Failure
 from traceable._policy import LoadPolicy
+from traceable._render import printable
 
 __all__ = ["main"]
 
@@ -38,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     parser = _parser()
+    for stream in (sys.stdout, sys.stderr):
+        # Whatever gets through (a lone surrogate in convert's YAML, say) is written as an
+        # escape, never as an error or a byte that is not UTF-8.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = parser.parse_args(argv)
         status: int = args.run(args, args.subparser)
@@ -46,9 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 2
     except Failure as failure:
         command = f"{parser.prog} {args.command}"
-        print(f"{command}: error: {failure}", file=sys.stderr)
+        print(f"{command}: error: {printable(str(failure))}", file=sys.stderr)  # (it may quote the payload)
         if failure.hint:
-            print(f"hint: {failure.hint}", file=sys.stderr)
+            print(f"hint: {printable(failure.hint)}", file=sys.stderr)
         return failure.status
     except BrokenPipeError:
         # The reader left (`traceable show big.json | head`): no traceback when Python
@@ -79,7 +86,7 @@ def _limit(text: str) -> tuple[str, int | None]:
 
 
 def _count(text: str) -> int:
-    if not text.isdigit():
+    if not text.isdecimal():  # (isdigit takes "²", which int() does not)
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
     return int(text)
 

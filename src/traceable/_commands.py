@@ -10,6 +10,7 @@ an exit status from ``EXIT_STATUS``; they never end in a traceback.
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import dataclasses
 import json
@@ -22,7 +23,7 @@ from typing import Any
 from traceable._api import audit, dump, load, payload_text
 from traceable._diff import diff_trees
 from traceable._policy import LoadPolicy
-from traceable._render import Style, audit_lines, diff_lines, tree_lines
+from traceable._render import Style, audit_lines, diff_lines, printable, tree_lines
 from traceable._tree import Node, read_tree, to_json
 from traceable.exceptions import DecodeError, EncodeError, UnsafePayloadError
 
@@ -76,8 +77,9 @@ def run_show(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     policy = _load_policy(args, parser)
+    data = _payload(args.file, policy)
     with _reading(args.file):
-        findings = audit(fp=_input(args.file), policy=policy)
+        findings = audit(data, policy=policy)  # (a broken size limit is a finding)
     refused = any(not finding.allowed for finding in findings)
     if args.json:
         _print_json(
@@ -98,7 +100,7 @@ def run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             names = [finding.name for finding in refusals if finding.rule == rule and finding.name]
             hint = _hint_for(rule, names)
             if hint:
-                print(f"hint: {hint}", file=sys.stderr)
+                print(f"hint: {printable(hint)}", file=sys.stderr)  # (it names symbols of the payload)
     return REFUSED if refused else OK
 
 
@@ -190,10 +192,11 @@ def run_diff(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _load(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
     policy = _load_policy(args, parser)
     source = getattr(args, "source", "payload")
+    data = _payload(args.file, policy)
     with _reading(args.file):
         if source == "payload":
-            return load(fp=_input(args.file), policy=policy)
-        text = payload_text(None, _input(args.file), policy, "convert")  # (within the size limits)
+            return load(data, policy=policy)
+        text = payload_text(data, None, policy, "convert")  # (within the size limits)
         from traceable import interop
 
         try:
@@ -203,12 +206,32 @@ def _load(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Any:
 
 
 def _read_tree(source: str, policy: LoadPolicy) -> Node:
+    data = _payload(source, policy)
     with _reading(source):
-        return read_tree(payload_text(None, _input(source), policy, "read"), policy)
+        return read_tree(payload_text(data, None, policy, "read"), policy)
 
 
-def _input(source: str) -> Any:
-    return sys.stdin.buffer if source == "-" else source
+def _payload(source: str, policy: LoadPolicy) -> bytes:
+    """The bytes of the payload in ``source`` (a path or ``-``), as stored: gzipped or not.
+
+    One byte more than ``max_size`` at most: enough for the library to refuse it (or
+    ``audit`` to report it) without reading a huge file whole.
+    """
+    name = _name(source)
+    if source == "-" and sys.stdin is None:  # started with stdin closed (`traceable show - <&-`)
+        raise Failure(UNREADABLE, f"cannot read {name}: it is closed")
+    size = -1 if policy.max_size is None else policy.max_size + 1
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(size)
+        else:
+            with open(source, "rb") as file:
+                data = file.read(size)
+    except OSError as err:
+        raise Failure(UNREADABLE, f"cannot read {name}: {err.strerror or err}") from err
+    if not data.removeprefix(codecs.BOM_UTF8).strip():  # rather than JSON's "Expecting value at line 1 column 1"
+        raise Failure(MALFORMED, f"{name}: the payload is empty")
+    return data
 
 
 def _name(source: str) -> str:
@@ -271,5 +294,11 @@ def _print_lines(lines: Iterable[str]) -> None:
 
 
 def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # Readable text, but what a terminal would not show as itself (escape codes, lone
+    # surrogates: json escapes only C0 controls) as JSON escapes, meaning the same.
+    for line in json.dumps(data, indent=2, ensure_ascii=False).split("\n"):
+        if line.isprintable():  # the common case, at C speed
+            sys.stdout.write(line)
+        else:
+            sys.stdout.write("".join(char if char.isprintable() else json.dumps(char)[1:-1] for char in line))
+        sys.stdout.write("\n")

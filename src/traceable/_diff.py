@@ -76,6 +76,10 @@ class _Differ:
         self.max_array_bytes = max_array_bytes
 
     def compare(self, a: Node, b: Node) -> None:
+        if (a.kind == "lossless") != (b.kind == "lossless"):
+            # One payload in the default form, one in the lossless: their values compare.
+            self.compare(_unwrapped(a), _unwrapped(b))
+            return
         if a.kind != b.kind or a.token != b.token:
             self.changed(a, b)
             if a.kind != b.kind or a.children is None:
@@ -84,6 +88,8 @@ class _Differ:
             self.compare_arrays(a, b)
         elif a.kind in ("set", "frozenset"):
             self.compare_items(a, b)
+        elif a.kind == "items":
+            self.compare_pairs(a.children or [], b.children or [])
         elif a.children is not None and b.children is not None:
             self.compare_children(a.children, b.children)
 
@@ -111,6 +117,20 @@ class _Differ:
                 self.removed(x)
         for key, y in named_y.items():
             if key not in named_x:
+                self.added(y)
+
+    def compare_pairs(self, xs: list[Node], ys: list[Node]) -> None:
+        # A lossless dict's [key, value] pairs, matched by key in any order, as object keys
+        # are; a repeated key loads as its last value.
+        by_key_x = {_fingerprint(x.raw[0]): x for x in xs}
+        by_key_y = {_fingerprint(y.raw[0]): y for y in ys}
+        for key, x in by_key_x.items():
+            if key in by_key_y:
+                self.compare(x, by_key_y[key])
+            else:
+                self.removed(x)
+        for key, y in by_key_y.items():
+            if key not in by_key_x:
                 self.added(y)
 
     def compare_sequences(self, xs: list[Node], ys: list[Node]) -> None:
@@ -182,6 +202,11 @@ class _Differ:
             return _Mismatch(0, [], "", "")
         index = [int(i) for i in np.argwhere(~equal)[0]]
         return _Mismatch(count, index, str(x[tuple(index)]), str(y[tuple(index)]))
+
+
+def _unwrapped(node: Node) -> Node:
+    # The value inside a lossless payload's envelope ({"__lossless__": 1, "value": ...}).
+    return node.children[0] if node.kind == "lossless" and node.children else node
 
 
 class _Mismatch(NamedTuple):

@@ -15,7 +15,7 @@ from traceable._diff import Change
 from traceable._node import Node
 from traceable._policy import LoadPolicy
 
-__all__ = ["Style", "audit_lines", "diff_lines", "tree_lines"]
+__all__ = ["Style", "audit_lines", "diff_lines", "printable", "tree_lines"]
 
 _RESET = "\x1b[0m"
 BOLD, DIM, RED, GREEN, YELLOW, MAGENTA, CYAN = "1", "2", "31", "32", "33", "35", "36"
@@ -38,6 +38,24 @@ _KIND_COLOURS = {
     "frozenset": DIM,
 }
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def printable(text: str) -> str:
+    """``text`` with each character a terminal would not show as itself escaped, as ``repr`` does.
+
+    Names in a payload (symbols, keys, enum members) are printed as they are: an escape
+    code in one could hide or rewrite what a terminal shows, and a lone surrogate cannot
+    be written as UTF-8. Controls (C0, DEL, C1), format characters (such as bidirectional
+    overrides), separators other than the space and surrogates become ``\\x..``,
+    ``\\u....`` or ``\\U........``.
+
+    Example:
+        >>> printable("os.system\\x1b[8m hidden"), printable("caf\\u00e9 \\u202e")
+        ('os.system\\\\x1b[8m hidden', 'café \\\\u202e')
+    """
+    if text.isprintable():  # the common case, at C speed
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class Style:
@@ -88,7 +106,7 @@ def _children(node: Node, prefix: str, style: Style, max_items: int) -> Iterator
     for i, child in enumerate(shown):
         last = i == len(shown) - 1 and not hidden
         branch = style.paint("└── " if last else "├── ", DIM)
-        yield f"{prefix}{branch}{style.paint(_label(child.key), BOLD)}: {_text(child, style)}"
+        yield f"{prefix}{branch}{style.paint(printable(_label(child.key)), BOLD)}: {_text(child, style)}"
         if child.children and not child.folded:
             yield from _children(child, prefix + style.paint("    " if last else "│   ", DIM), style, max_items)
     if hidden:
@@ -97,9 +115,10 @@ def _children(node: Node, prefix: str, style: Style, max_items: int) -> Iterator
 
 def _text(node: Node, style: Style) -> str:
     colour = _KIND_COLOURS.get(node.kind, MAGENTA)  # other kinds: natively encoded values
+    summary = printable(node.summary)
     if node.folded and colour == DIM:
-        return node.summary  # a short list or set: its items speak for themselves
-    return style.paint(node.summary, colour)
+        return summary  # a short list or set: its items speak for themselves
+    return style.paint(summary, colour)
 
 
 def _label(key: str | int | None) -> str:
@@ -125,7 +144,7 @@ def audit_lines(findings: list[Finding], policy: LoadPolicy, style: Style) -> It
             verdict = style.paint("allowed", GREEN)
         else:
             verdict = style.paint(f"REFUSED ({finding.rule})", RED, BOLD)
-        yield f"{style.paint(finding.path, BOLD)}: {finding.detail} - {verdict}"
+        yield f"{style.paint(printable(finding.path), BOLD)}: {printable(finding.detail)} - {verdict}"
     refused = sum(not finding.allowed for finding in findings)
     if not findings:
         counts = "nothing to import, call or unpickle, and within the limits"
@@ -158,7 +177,7 @@ def diff_lines(changes: Iterable[Change], style: Style) -> Iterator[str]:
     """
     for change in changes:
         sign, colour = _SIGNS[change.change]
-        yield style.paint(f"{sign} {change.path}: {change.detail}", colour)
+        yield style.paint(printable(f"{sign} {change.path}: {change.detail}"), colour)
 
 
 _SIGNS = {

@@ -133,10 +133,13 @@ def _record(reader: Reader, obj: dict[str, Any], keys: tuple[Key, ...], key: Key
     cls, fields = data.get("type"), data.get("fields")
     if not isinstance(cls, Pairs) or not isinstance(fields, Pairs) or set(data) != {"type", "fields"}:
         raise Invalid(f'expected {{"type": <class>, "fields": {{...}}}} under {marker}')
-    symbol, _ = symbol_name(dict(cls).get(_wire.TYPE))
+    name = dict(cls).get(_wire.TYPE)
+    symbol, size = symbol_name(name)
     node = reader.entries("record", fields, (*keys, marker, "fields"), key, depth + 2)
     node.keys, kind = keys, "dataclass" if marker == _wire.DATACLASS else "named tuple"
-    node.summary, node.fields, node.token = f"{kind} {symbol}", {"codec": marker[2:-2], "symbol": symbol}, symbol
+    node.summary = f"{kind} {symbol}" if symbol is not None else f"{kind} (pickled class, {plural(size or 0, 'byte')})"
+    # Two pickled classes differ by their pickles.
+    node.fields, node.token = {"codec": marker[2:-2], "symbol": symbol}, name if symbol is None else symbol
     return node
 
 

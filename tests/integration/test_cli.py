@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -585,6 +586,8 @@ def test_diff_json_lists_every_change(tmp_path):
         (("frobnicate", "x"), "invalid choice: 'frobnicate'"),
         (("show", "x", "--limit", "depth"), "argument --limit: expected NAME=N with NAME one of max_size,"),
         (("show", "x", "--limit", "max_size=0"), "max_size takes a positive integer, optionally in KiB, MiB or GiB"),
+        (("show", "x", "--max-items", "\u00b2"), "argument --max-items: expected a whole number, not '\u00b2'"),
+        (("show", "x", "--max-items", "-1"), "argument --max-items: expected a whole number, not '-1'"),
         (("audit", "x", "--trust", "--allow", "m"), "--allow extends the safe policy; --trust allows everything"),
         (("audit", "x", "--trust", "--safe"), "argument --safe: not allowed with argument --trust"),
         (("convert", "x", "--to", "yaml"), "argument --to: invalid choice: 'yaml'"),
@@ -666,3 +669,124 @@ def test_the_readme_snippet_prints_what_the_readme_says(tmp_path):
         check=False,
     )
     assert (result.returncode, result.stdout.decode()) == (0, printed)
+
+
+# Names an attacker chose: a symbol, keyword arguments and an enum member that hide text on a terminal.
+SPOOF = (
+    '{"run": {"__symbol__": "path:os.system - allowed\\u001b[8m", "__args__": ["rm -rf ~"], '
+    '"__kwargs__": {"shell\\u001b[8m": true, "mode": {"__enum__": '
+    '{"__enum_instance_type__": ["m", "Mode"], "name": "A\\u001b[8m"}}}}, '
+    '"fold": {"__symbol__": "path:m.f", "__kwargs__": {"a\\u009b8m": 1}}}'
+)
+
+
+@pytest.mark.parametrize("color", ["never", "always"])
+def test_names_from_the_payload_are_printed_with_their_control_characters_escaped(tmp_path, color):
+    path = tmp_path / "spoof.json"
+    path.write_text(SPOOF)
+    code, out, err = run("show", "--color", color, str(path))
+    plain = (
+        "object (2 keys)\n"
+        "├── run: call os.system - allowed\\x1b[8m\n"
+        '│   ├── [0]: "rm -rf ~"\n'
+        '│   ├── "shell\\u001b[8m": true\n'
+        "│   └── mode: enum m.Mode.A\\x1b[8m\n"
+        "└── fold: call m.f(a\\x9b8m=1)\n"
+    )
+    if color == "never":
+        assert (code, out, err) == (0, plain, "")
+    else:
+        assert (code, err) == (0, "")
+        assert re.sub(r"\x1b\[[0-9;]*m", "", out) == plain  # the only escapes: the colours
+        assert "\x1b[36mcall os.system - allowed\\x1b[8m\x1b[0m" in out
+        assert '\x1b[1m"shell\\u001b[8m"\x1b[0m' in out
+    code, out, err = run("audit", "--color", color, str(path))
+    refused = "\x1b[31;1mREFUSED (allow)\x1b[0m" if color == "always" else "REFUSED (allow)"
+    bold = ("\x1b[1m", "\x1b[0m") if color == "always" else ("", "")
+    assert (code, out, err) == (
+        5,
+        f"{bold[0]}$.run{bold[1]}: call os.system - allowed\\x1b[8m - {refused}\n"
+        f"{bold[0]}$.run.__kwargs__.mode{bold[1]}: import m.Mode - {refused}\n"
+        f"{bold[0]}$.fold{bold[1]}: call m.f - {refused}\n"
+        "3 findings, 3 refused, under the safe policy (allowing nothing but natively encoded values)\n",
+        "hint: if you trust them, allow them: --allow os.system - allowed\\x1b[8m --allow m.Mode --allow m.f\n",
+    )
+    other = tmp_path / "other.json"
+    other.write_text('{"run": 1, "fold": 2}')
+    code, out, err = run("diff", "--color", color, str(path), str(other))
+    lines = ["~ $.run: call os.system - allowed\\x1b[8m -> 1", "~ $.fold: call m.f(a\\x9b8m=1) -> 2"]
+    if color == "always":
+        lines = [f"\x1b[33m{line}\x1b[0m" for line in lines]
+    assert (code, out, err) == (1, "".join(f"{line}\n" for line in lines), "")
+
+
+def test_show_json_escapes_control_characters_as_json_does():
+    code, out, err = run("show", "--json", "-", stdin='{"a\\u001b": "\\u009b\\u202e"}')
+    assert (code, err) == (0, "")
+    assert not re.search("[\x1b\x9b\u202e]", out)
+    assert '"key": "a\\u001b"' in out
+    assert '"value": "\\u009b\\u202e"' in out
+    assert json.loads(out)["root"]["children"][0]["value"] == "\x9b\u202e"
+
+
+def test_lone_surrogates_are_escaped_never_a_crash_nor_invalid_utf8(tmp_path):
+    text = '{"\\ud800": 1, "v": "\\udcff", "\\udcff\\ud800": [2]}'
+    shown = 'object (3 keys)\n├── "\\ud800": 1\n├── v: "\\udcff"\n└── "\\udcff\\ud800": [2]\n'
+    assert run("show", "-", stdin=text) == (0, shown, "")  # (run decodes stdout as strict UTF-8)
+    assert run("show", "-", stdin=text, env={"LC_ALL": "C"}) == (0, shown, "")  # (surrogateescape there)
+    code, out, err = run("show", "--json", "-", stdin=text)
+    assert (code, err) == (0, "")
+    children = json.loads(out)["root"]["children"]
+    assert [(child["key"], child["path"]) for child in children] == [
+        ("\ud800", '$["\\ud800"]'),
+        ("v", "$.v"),
+        ("\udcff\ud800", '$["\\udcff\\ud800"]'),
+    ]
+    assert children[1]["value"] == "\udcff"
+    other = tmp_path / "other.json"
+    other.write_text('{"\\ud800": 2}')
+    assert run("diff", str(other), "-", stdin=text) == (
+        1,
+        '~ $["\\ud800"]: 2 -> 1\n+ $.v: "\\udcff"\n+ $["\\udcff\\ud800"]: [2]\n',
+        "",
+    )
+
+
+def test_a_closed_stdin_is_an_unreadable_file():
+    script = 'exec "$0" "$@" <&-'  # fd 0 closed: Python starts with sys.stdin None
+    result = subprocess.run(
+        ["sh", "-c", script, *ENTRY_POINTS["module"], "show", "-"], capture_output=True, timeout=120, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3,
+        b"",
+        b"traceable show: error: cannot read <stdin>: it is closed\n",
+    )
+
+
+@pytest.mark.parametrize("command", ["show", "audit", "build", "convert"])
+def test_an_empty_payload_is_named_as_empty(tmp_path, command):
+    path = tmp_path / "empty.json"
+    path.write_text("\n")
+    extra = ["--to", "nni"] if command == "convert" else []
+    assert run(command, str(path), *extra) == (4, "", f"traceable {command}: error: {path}: the payload is empty\n")
+    assert run(command, "-", *extra, stdin=b"") == (
+        4,
+        "",
+        f"traceable {command}: error: <stdin>: the payload is empty\n",
+    )
+    assert run("diff", str(path), "-", stdin="{}") == (4, "", f"traceable diff: error: {path}: the payload is empty\n")
+
+
+def test_show_names_the_pickled_class_of_a_dataclass_by_its_size():
+    text = '{"__dataclass__": {"type": {"__nni_type__": "bytes:AAAA"}, "fields": {"x": 1}}}'
+    assert run("show", "-", stdin=text) == (0, "dataclass (pickled class, 3 bytes)\n└── x: 1\n", "")
+
+
+def test_diff_compares_a_default_payload_with_a_lossless_one_by_value(tmp_path):
+    default, lossless = tmp_path / "default.json", tmp_path / "lossless.json"
+    default.write_text(traceable.dump({"a": 1, "b": (1, 2)}))
+    lossless.write_text(traceable.dump({"a": 1, "b": (1, 2)}, lossless=True))
+    assert run("diff", str(default), str(lossless)) == (1, "~ $.value.b: [1, 2] -> tuple (1, 2)\n", "")
+    lossless.write_text(traceable.dump({"a": 1, "b": [1, 2]}, lossless=True))
+    assert run("diff", str(default), str(lossless)) == (0, "", "")

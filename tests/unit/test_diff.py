@@ -162,3 +162,19 @@ def test_structured_arrays_are_named_by_their_fields_and_compared_by_record():
             "ndarray {x: <i4, y: <f8 [2]} [2]: 1 of 2 elements differ, first at [1]: (0, [0.0, 0.0]) -> (5, [0.0, 0.0])",
         )
     ]
+
+
+def test_pairs_of_a_lossless_dict_compare_by_key_in_any_order():
+    a = dump({1: "a", 2: "b"}, lossless=True)
+    assert changes(a, dump({2: "b", 1: "a"}, lossless=True)) == []
+    assert changes(a, dump({2: "b", 1: "c", (3,): None}, lossless=True)) == [
+        ("changed", "$.value.__items__[1][1]", '"a" -> "c"'),
+        ("added", "$.value.__items__[2]", "array (2 items)"),
+    ]
+    assert changes(a, dump({2: "b"}, lossless=True)) == [("removed", "$.value.__items__[0]", '[1, "a"]')]
+
+
+def test_a_default_payload_and_a_lossless_one_compare_by_their_values():
+    value = {"a": 1, "b": (1, 2)}
+    assert changes(dump(value), dump({"a": 1, "b": [1, 2]}, lossless=True)) == []
+    assert changes(dump(value, lossless=True), dump(value)) == [("changed", "$.b", "tuple (1, 2) -> [1, 2]")]

@@ -70,6 +70,16 @@ def test_paths_of_arguments_items_and_shared_values():
     ]
 
 
+def test_a_record_of_a_pickled_class_is_named_by_the_pickle_size():
+    text = '{"__dataclass__": {"type": {"__nni_type__": "bytes:AAAA"}, "fields": {"x": 1}}}'
+    tree = read_tree(text)
+    assert (tree.kind, tree.summary, tree.fields) == (
+        "record",
+        "dataclass (pickled class, 3 bytes)",
+        {"codec": "dataclass", "symbol": None},
+    )
+
+
 def test_node_fields_for_machines():
     tree = read_tree(
         '{"f": {"__nni_type__": "bytes:AAAA"}, "o": {"__nni_obj__": "AAA=", "python": "3.11"}, '
