@@ -70,7 +70,8 @@ def to_hydra(obj: Any, *, omit: Iterable[str] = ()) -> dict[str, Any]:
 
     Raises:
         EncodeError: a value has no place in a Hydra config (a tensor, a set, an object that
-            is not traced); the error names its path in the config and what to do.
+            is not traced); the error names its path in the config and what to do. Or a path
+            in ``omit`` does not start with ``$`` or names no argument (with the nearest one).
 
     Example:
         >>> import argparse, traceable
@@ -215,7 +216,8 @@ def to_jsonargparse(obj: Any, *, omit: Iterable[str] = ()) -> dict[str, Any]:
         The config, as plain dicts and lists.
 
     Raises:
-        EncodeError: a value has no place in such a config; the error names its path.
+        EncodeError: a value has no place in such a config; the error names its path. Or a
+            path in ``omit`` does not start with ``$`` or names no argument, as in :func:`to_hydra`.
 
     Example:
         >>> import argparse, traceable

@@ -420,6 +420,29 @@ def test_omit_leaves_out_the_last_positional_arguments():
     assert info.value.path == "$._args_[0]"
 
 
+def test_an_omit_path_that_names_no_argument_is_an_error_with_the_nearest_path():
+    model = {"model": im.Encoder(width=8, dropout=0.5)}
+    with pytest.raises(traceable.EncodeError) as info:
+        to_hydra(model, omit=["$.model.widht", "$.model.dropout", "$.nothing"])
+    assert str(info.value) == (
+        "omit names no argument of a call in the Hydra config: '$.model.widht' (did you mean '$.model.width'?), "
+        "'$.nothing'; omit takes the paths of call arguments as the config writes them, such as "
+        "'$.optimizer.params'"
+    )
+    assert info.value.path == "$.model.widht"
+    assert to_hydra(model, omit=["$.model.width"]) == {
+        "model": {"_target_": "interop_models.Encoder", "_partial_": True, "dropout": 0.5}
+    }
+
+
+@pytest.mark.parametrize("omit", [["model.width"], ["$.model.width", 3]])
+def test_an_omit_path_without_the_root_is_an_error(omit):
+    with pytest.raises(traceable.EncodeError) as info:
+        to_hydra_yaml({"model": im.Encoder(width=8)}, omit=omit)
+    wrong = ", ".join(repr(path) for path in omit if path != "$.model.width")
+    assert str(info.value) == f"omit takes config paths starting with '$', such as '$.optimizer.params', not {wrong}"
+
+
 @pytest.mark.parametrize(
     ("value", "path", "message"),
     [
