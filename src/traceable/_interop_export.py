@@ -14,6 +14,7 @@ builds the config completes the call, as Hydra and LightningCLI programs do.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
 import inspect
@@ -128,17 +129,27 @@ class _Exporter:
 
     form = ""
     call_word = ""  # how the form calls a class: "_target_", "class_path"
+    example_path = ""  # an argument's path in the form, for messages
     primitives: tuple[type, ...] = (bool, int, float, str)
 
     def __init__(self, omit: Iterable[str]) -> None:
         if isinstance(omit, str):
             raise TypeError("omit takes a list of config paths, such as ['$.optimizer.params'], not one string")
-        self.omit = frozenset(omit)
+        self.omit = tuple(dict.fromkeys(omit))  # in the order given, for messages
+        wrong = [path for path in self.omit if not (isinstance(path, str) and path.startswith("$"))]
+        if wrong:
+            message = (
+                f"omit takes config paths starting with '$', such as '$.optimizer.params', not "
+                f"{', '.join(map(repr, wrong))}"
+            )
+            raise EncodeError(message)
         self._active: set[int] = set()  # ids of the calls being exported: a cycle would recur forever
+        self._arguments: list[str] = []  # the path of every argument seen, which omit may name
 
     def export(self, obj: Any) -> dict[str, Any]:
         """The config of ``obj``, a traced object or a dict (of traced objects and data)."""
         result = self.value(obj, ())
+        self._refuse_unused_omit()
         if not isinstance(result, dict):
             message = (
                 f"cannot export a {_label(obj)} as a {self.form} config: the root must be a traced object "
@@ -220,7 +231,25 @@ class _Exporter:
         return call.args, call.kwargs
 
     def is_omitted(self, value: Any, keys: Keys) -> bool:
-        return format_path(keys) in self.omit or is_parameters(value)
+        path = format_path(keys)
+        self._arguments.append(path)
+        return path in self.omit or is_parameters(value)
+
+    def _refuse_unused_omit(self) -> None:
+        # A typo in a path would otherwise leave the config unchanged, and the mistake unseen.
+        seen = dict.fromkeys(self._arguments)
+        unused = [path for path in self.omit if path not in seen]
+        if not unused:
+            return
+        named = []
+        for path in unused:
+            near = difflib.get_close_matches(path, seen, n=1)
+            named.append(f"{path!r} (did you mean {near[0]!r}?)" if near else repr(path))
+        message = (
+            f"omit names no argument of a call in the {self.form} config: {', '.join(named)}; omit takes the "
+            f"paths of call arguments as the config writes them, such as {self.example_path!r}"
+        )
+        raise EncodeError(message, unused[0])
 
     def unexpressible(self, obj: Any, keys: Keys, advice: str = "") -> EncodeError:
         path = format_path(keys)
@@ -259,6 +288,7 @@ class HydraExporter(_Exporter):
 
     form = "Hydra"
     call_word = "_target_"
+    example_path = "$.optimizer.params"
     primitives = (bool, int, float, str, bytes)  # OmegaConf holds bytes too
 
     def __init__(self, omit: Iterable[str]) -> None:
@@ -372,6 +402,7 @@ class JsonargparseExporter(_Exporter):
 
     form = "jsonargparse"
     call_word = "class_path"
+    example_path = "$.optimizer.init_args.params"
 
     def symbol(self, obj: Any, keys: Keys) -> Any:
         # What jsonargparse parses for a `type[...]` or `Callable` parameter.

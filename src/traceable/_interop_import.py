@@ -23,7 +23,7 @@ from traceable._symbols import import_path, unwrap
 from traceable._tracing import retrace
 from traceable.exceptions import DecodeError, UnsafePayloadError
 
-__all__ = ["HydraImporter", "JsonargparseImporter", "refuse_yaml_aliases"]
+__all__ = ["HydraImporter", "JsonargparseImporter", "refuse_resolvers", "refuse_yaml_aliases"]
 
 Keys = tuple[str | int, ...]
 
@@ -60,6 +60,61 @@ def refuse_yaml_aliases(text: str, policy: LoadPolicy, yaml: Any) -> None:
                 raise UnsafePayloadError(message, "$", rule="yaml_alias")
     except yaml.YAMLError as err:
         raise DecodeError(f"the config is not valid YAML: {err}") from err
+
+
+def refuse_resolvers(config: Any, policy: LoadPolicy, keys: Keys = ()) -> None:
+    """Refuse OmegaConf resolver interpolations (``${oc.env:HOME}``) in ``config`` under a checking policy.
+
+    A resolver is a function that runs when the config is resolved: ``oc.env`` reads the
+    environment, and a program may have registered any other (an ``eval`` resolver runs
+    code). Plain references to other keys (``${model.width}``, ``${..lr}``, nested ones)
+    only copy values, so they pass. Strings are read with OmegaConf's own grammar, so an
+    escaped ``\\${`` is text, as OmegaConf reads it.
+
+    Args:
+        config: the unresolved config as plain containers (``OmegaConf.to_container(cfg)``).
+        policy: the load policy; a trusting one refuses nothing.
+        keys: where ``config`` is in the whole config.
+
+    Raises:
+        UnsafePayloadError: a string calls a resolver (rule ``"resolver"``).
+    """
+    if policy.is_trusting:
+        return
+    if isinstance(config, dict):
+        for key, value in config.items():
+            refuse_resolvers(value, policy, (*keys, key if isinstance(key, (str, int)) else str(key)))
+    elif isinstance(config, list):
+        for index, value in enumerate(config):
+            refuse_resolvers(value, policy, (*keys, index))
+    elif isinstance(config, str) and "${" in config:
+        from omegaconf.grammar_parser import parse  # only called once OmegaConf is imported
+
+        resolver = _first_resolver(parse(config))
+        if resolver is not None:
+            path = format_path(keys)
+            message = (
+                f"refused the config: the value at {path} calls the OmegaConf resolver {resolver!r} "
+                f"({config!r}), and a resolver runs code when the config is resolved (oc.env reads the "
+                "environment; a program may have registered any other); write the value out, or load the "
+                "config without safe=True only if you trust its source"
+            )
+            raise UnsafePayloadError(message, path, symbol=resolver, rule="resolver")
+
+
+def _first_resolver(tree: Any) -> str | None:
+    """The name of the first resolver called in an OmegaConf parse tree, if any."""
+    from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser
+
+    if isinstance(tree, OmegaConfGrammarParser.InterpolationResolverContext):
+        context: Any = tree  # the generated parser has no annotations
+        name: str = context.resolverName().getText()
+        return name
+    for child in getattr(tree, "children", None) or ():
+        found = _first_resolver(child)
+        if found is not None:
+            return found
+    return None
 
 
 class _Importer:

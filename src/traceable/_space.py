@@ -237,9 +237,19 @@ def _numeric(type_: str, values: list[Any] | tuple[Any, ...], keys: Keys) -> Dra
     for name, value in zip(names, values, strict=False):  # names has a q that values may lack
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             _fail(keys, f"{name} of {type_} must be a number, not {_a(value)}")
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int beyond a float's range
+            _fail(keys, f"{name} of {type_} is beyond a float's range (1.8e308), got {_show(values)}")
+        if not finite:
             _fail(keys, f"{name} of {type_} must be finite, got {_show(values)}")
     first, second = float(values[0]), float(values[1])
+    # Every draw (and every quantization step of one) must stay a finite float: the width
+    # of a uniform range, the reach of a normal one.
+    reach = abs(first) + _NORMAL_REACH * second if normal else second - first
+    if not math.isfinite(reach):
+        span = f"|mu| + {_NORMAL_REACH:g} * sigma" if normal else "high - low"
+        _fail(keys, f"{type_} needs {span} within a float's range (1.8e308), got {_show(values)}; narrow it")
     if normal and second <= 0:
         _fail(keys, f"{type_} needs sigma > 0, got {_show(values)}; sigma is the standard deviation")
     if not normal and first >= second:
@@ -250,6 +260,12 @@ def _numeric(type_: str, values: list[Any] | tuple[Any, ...], keys: Keys) -> Dra
     q = float(values[2]) if len(values) == 3 else None
     if q is not None and q <= 0:
         _fail(keys, f"{type_} needs q > 0, got {_show(values)}; q is the step between values")
+    largest = reach if normal else max(abs(first), abs(second))
+    if q is not None and not math.isfinite(largest / q):
+        message = (
+            f"{type_} has q too small for its range (the largest value / q overflows a float), got {_show(values)}"
+        )
+        _fail(keys, f"{message}; use a larger q")
 
     log = "log" in type_
     low, high = (math.log(first), math.log(second)) if log and not normal else (first, second)
@@ -269,6 +285,11 @@ def _numeric(type_: str, values: list[Any] | tuple[Any, ...], keys: Keys) -> Dra
         return min(max(x, first), second) if clip else x
 
     return draw
+
+
+# Python's normalvariate (Kinderman-Monahan) draws within sqrt(4 * 53 * ln 2) = 12.1
+# standard deviations of the mean: its uniform draws are multiples of 2**-53.
+_NORMAL_REACH = 13.0
 
 
 def _decimals(q: float) -> int:

@@ -25,9 +25,14 @@ from typing import Any
 
 from traceable._api import policy_for
 from traceable._interop_export import HydraExporter, JsonargparseExporter
-from traceable._interop_import import HydraImporter, JsonargparseImporter, refuse_yaml_aliases
+from traceable._interop_import import (
+    HydraImporter,
+    JsonargparseImporter,
+    refuse_resolvers,
+    refuse_yaml_aliases,
+)
 from traceable._policy import LoadPolicy
-from traceable.exceptions import DecodeError
+from traceable.exceptions import DecodeError, UnsafePayloadError
 
 __all__ = ["from_hydra", "from_jsonargparse", "to_hydra", "to_hydra_yaml", "to_jsonargparse", "to_jsonargparse_yaml"]
 
@@ -65,7 +70,8 @@ def to_hydra(obj: Any, *, omit: Iterable[str] = ()) -> dict[str, Any]:
 
     Raises:
         EncodeError: a value has no place in a Hydra config (a tensor, a set, an object that
-            is not traced); the error names its path in the config and what to do.
+            is not traced); the error names its path in the config and what to do. Or a path
+            in ``omit`` does not start with ``$`` or names no argument (with the nearest one).
 
     Example:
         >>> import argparse, traceable
@@ -129,8 +135,9 @@ def from_hydra(
         cfg: the config: YAML text, a dict, or an OmegaConf ``DictConfig``.
         safe: import and call only the classes and functions in ``allow`` (checked by name
             before the import, and on what the name resolves to), refuse YAML aliases
-            (``*name``), and apply the safe policy's limits on size and depth. For a config
-            you did not write.
+            (``*name``), refuse resolver interpolations (``${oc.env:HOME}``; plain references to
+            other keys, ``${model.width}``, are resolved), and apply the safe policy's limits on size
+            and depth. For a config you did not write.
         allow: with ``safe``, exact names (``"mypkg.models.Net"``) and module prefixes
             (``"torch.nn"``) to allow, as for :func:`traceable.load`.
         policy: a :class:`traceable.LoadPolicy` instead of ``safe``/``allow``.
@@ -141,7 +148,8 @@ def from_hydra(
     Raises:
         DecodeError: the config is malformed, a value is missing, or a call failed; the
             error names the path in the config.
-        UnsafePayloadError: the policy refused a name; nothing it names was imported.
+        UnsafePayloadError: the policy refused a name (nothing it names was imported), or a
+            resolver (rule ``"resolver"``, before anything was resolved).
         ImportError: OmegaConf is not installed (``pip install hydra-core``).
 
     Example:
@@ -162,12 +170,18 @@ def from_hydra(
         # A copy that can be resolved in place, as instantiate makes one.
         OmegaConf.set_readonly(node, False)
         OmegaConf.set_struct(node, False)
+        refuse_resolvers(OmegaConf.to_container(node, resolve=False), active)
         # As hydra.utils.instantiate does: resolve the whole config, then read each value,
         # which resolves it once more (so a literal "${" is written escaped twice). The first
         # pass is to_container's, whose errors say where they are (OmegaConf.resolve's do not).
         OmegaConf.to_container(node, resolve=True, throw_on_missing=False)
         OmegaConf.resolve(node)
+        # The second pass reads what the first one gave: a reference to an escaped "\\${oc.env:X}"
+        # gives "${oc.env:X}", which it would resolve.
+        refuse_resolvers(OmegaConf.to_container(node, resolve=False), active)
         plain = OmegaConf.to_container(node, resolve=True, throw_on_missing=False)
+    except UnsafePayloadError:
+        raise
     except Exception as err:  # OmegaConf's and PyYAML's errors share no base class
         key = getattr(err, "full_key", None)
         where = f" at $.{key}" if key else ""
@@ -202,7 +216,8 @@ def to_jsonargparse(obj: Any, *, omit: Iterable[str] = ()) -> dict[str, Any]:
         The config, as plain dicts and lists.
 
     Raises:
-        EncodeError: a value has no place in such a config; the error names its path.
+        EncodeError: a value has no place in such a config; the error names its path. Or a
+            path in ``omit`` does not start with ``$`` or names no argument, as in :func:`to_hydra`.
 
     Example:
         >>> import argparse, traceable

@@ -274,6 +274,8 @@ def test_any_string_survives_omegaconf(text):
         "value": text,
         "values": [text],
     }
+    # What to_hydra escapes is text to the resolver check too.
+    assert from_hydra(to_hydra_yaml(trace(dict)(value=text)), safe=True, allow=["builtins.dict"]) == {"value": text}
 
 
 # -- safe loading ---------------------------------------------------------------------------
@@ -317,6 +319,73 @@ def test_safe_from_hydra_refuses_yaml_aliases():
     assert info.value.rule == "yaml_alias"
 
 
+@pytest.fixture
+def hostile_setting(monkeypatch, tmp_path):
+    # What the refusal guards: a secret in the environment, and a program that registered an
+    # `eval` resolver (a common pattern), run in a directory where it would leave a file.
+    monkeypatch.setenv("TRACEABLE_TEST_SECRET", "s3cret")
+    monkeypatch.chdir(tmp_path)
+    OmegaConf.register_new_resolver("test_eval", eval)
+    yield
+    OmegaConf.clear_resolver("test_eval")
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "resolver", "value"),
+    [
+        ("a: ${oc.env:TRACEABLE_TEST_SECRET}", "$.a", "oc.env", "${oc.env:TRACEABLE_TEST_SECRET}"),
+        ("a: {b: [1, 'run-${oc.env:USER}-x']}", "$.a.b[1]", "oc.env", "run-${oc.env:USER}-x"),
+        ("a: 1\nb: ${oc.select:${a},2}", "$.b", "oc.select", "${oc.select:${a},2}"),
+        (
+            'a: ${test_eval:\'__import__("pathlib").Path("evaluated").touch()\'}',
+            "$.a",
+            "test_eval",
+            '${test_eval:\'__import__("pathlib").Path("evaluated").touch()\'}',
+        ),
+        # Escaped once, it is text to the first resolution and an interpolation to the second
+        # (instantiate's): refused as what the second would resolve.
+        ("a: \\${oc.env:TRACEABLE_TEST_SECRET}", "$.a", "oc.env", "${oc.env:TRACEABLE_TEST_SECRET}"),
+        ("a: \\${oc.env:TRACEABLE_TEST_SECRET}\nb: ${a}", "$.a", "oc.env", "${oc.env:TRACEABLE_TEST_SECRET}"),
+    ],
+)
+@pytest.mark.usefixtures("hostile_setting")
+def test_safe_from_hydra_refuses_resolvers_before_resolving_anything(text, path, resolver, value, tmp_path):
+    with pytest.raises(traceable.UnsafePayloadError) as info:
+        from_hydra(text, safe=True)
+    assert str(info.value) == (
+        f"refused the config: the value at {path} calls the OmegaConf resolver {resolver!r} ({value!r}), and a "
+        "resolver runs code when the config is resolved (oc.env reads the environment; a program may have "
+        "registered any other); write the value out, or load the config without safe=True only if you trust "
+        "its source"
+    )
+    assert (info.value.path, info.value.symbol, info.value.rule) == (path, resolver, "resolver")
+    assert not (tmp_path / "evaluated").exists()
+
+
+def test_safe_from_hydra_refuses_resolvers_in_a_dictconfig_under_a_checking_policy(monkeypatch):
+    monkeypatch.setenv("TRACEABLE_TEST_SECRET", "s3cret")
+    cfg = OmegaConf.create({"model": {"name": "${oc.env:TRACEABLE_TEST_SECRET}"}})
+    assert from_hydra(cfg) == {"model": {"name": "s3cret"}}
+    with pytest.raises(traceable.UnsafePayloadError) as info:
+        from_hydra(cfg, policy=traceable.LoadPolicy(allow=["builtins"]))
+    assert (info.value.path, info.value.symbol) == ("$.model.name", "oc.env")
+
+
+def test_safe_from_hydra_resolves_plain_references_and_keeps_escaped_text():
+    text = (
+        "k: a\na: 1\nb: ${a}\nc:\n  d: ${..a}\n  e: x-${a}-${c.d}\nf: ${${k}}\n"
+        "g: \\\\\\${oc.env:TRACEABLE_TEST_SECRET}\n"
+    )
+    assert from_hydra(text, safe=True) == {
+        "k": "a",
+        "a": 1,
+        "b": 1,
+        "c": {"d": 1, "e": "x-1-1"},
+        "f": 1,
+        "g": "${oc.env:TRACEABLE_TEST_SECRET}",
+    }
+
+
 def test_safe_from_hydra_builds_what_allow_names():
     tree = from_hydra(to_hydra_yaml(make_model()), safe=True, allow=["interop_models", "torch.nn"])
     assert traceable.dump(tree) == traceable.dump(make_model())
@@ -349,6 +418,29 @@ def test_omit_leaves_out_the_last_positional_arguments():
     with pytest.raises(traceable.EncodeError, match=r"only the last ones can be left out") as info:
         to_hydra(dataset, omit=["$._args_[0]"])
     assert info.value.path == "$._args_[0]"
+
+
+def test_an_omit_path_that_names_no_argument_is_an_error_with_the_nearest_path():
+    model = {"model": im.Encoder(width=8, dropout=0.5)}
+    with pytest.raises(traceable.EncodeError) as info:
+        to_hydra(model, omit=["$.model.widht", "$.model.dropout", "$.nothing"])
+    assert str(info.value) == (
+        "omit names no argument of a call in the Hydra config: '$.model.widht' (did you mean '$.model.width'?), "
+        "'$.nothing'; omit takes the paths of call arguments as the config writes them, such as "
+        "'$.optimizer.params'"
+    )
+    assert info.value.path == "$.model.widht"
+    assert to_hydra(model, omit=["$.model.width"]) == {
+        "model": {"_target_": "interop_models.Encoder", "_partial_": True, "dropout": 0.5}
+    }
+
+
+@pytest.mark.parametrize("omit", [["model.width"], ["$.model.width", 3]])
+def test_an_omit_path_without_the_root_is_an_error(omit):
+    with pytest.raises(traceable.EncodeError) as info:
+        to_hydra_yaml({"model": im.Encoder(width=8)}, omit=omit)
+    wrong = ", ".join(repr(path) for path in omit if path != "$.model.width")
+    assert str(info.value) == f"omit takes config paths starting with '$', such as '$.optimizer.params', not {wrong}"
 
 
 @pytest.mark.parametrize(

@@ -206,6 +206,20 @@ def test_an_untraced_object_is_an_error_naming_its_path():
     )
 
 
+def test_an_omit_path_that_names_no_argument_is_an_error_with_the_nearest_path():
+    # The Hydra spelling of the path, without init_args: nothing in this config.
+    with pytest.raises(traceable.EncodeError) as info:
+        to_jsonargparse_yaml({"model": im.Encoder(width=8)}, omit=["$.model.width"])
+    assert str(info.value) == (
+        "omit names no argument of a call in the jsonargparse config: '$.model.width' (did you mean "
+        "'$.model.init_args.width'?); omit takes the paths of call arguments as the config writes them, such as "
+        "'$.optimizer.init_args.params'"
+    )
+    assert to_jsonargparse({"model": im.Encoder(width=8)}, omit=["$.model.init_args.width"]) == {
+        "model": {"class_path": "interop_models.Encoder"}
+    }
+
+
 def test_a_data_dict_that_reads_as_a_class_is_an_error():
     with pytest.raises(traceable.EncodeError, match=r"jsonargparse would read it as a class to build") as info:
         to_jsonargparse({"x": {"class_path": "a.b"}})

@@ -316,6 +316,50 @@ INVALID = {
         "low of uniform must be finite, got [nan, 1]",
         False,
     ),
+    "int bound beyond a float": (
+        {"lr": {"_type": "uniform", "_value": [0, 10**400]}},
+        "$.lr",
+        "high of uniform is beyond a float's range (1.8e308), got [0, 100000000000000000...0000000000000000000]",
+        False,
+    ),
+    "int q beyond a float": (
+        {"lr": {"_type": "quniform", "_value": [0, 1, -(10**400)]}},
+        "$.lr",
+        "q of quniform is beyond a float's range (1.8e308), got [0, 1, -10000000000000000...0000000000000000000]",
+        False,
+    ),
+    "uniform wider than a float": (
+        {"lr": {"_type": "uniform", "_value": [-1.7e308, 1.7e308]}},
+        "$.lr",
+        "uniform needs high - low within a float's range (1.8e308), got [-1.7e+308, 1.7e+308]; narrow it",
+        False,
+    ),
+    "quniform wider than a float": (
+        {"lr": {"_type": "quniform", "_value": [-1e308, 1e308, 1e307]}},
+        "$.lr",
+        "quniform needs high - low within a float's range (1.8e308), got [-1e+308, 1e+308, 1e+307]; narrow it",
+        False,
+    ),
+    "quniform with more steps than a float": (
+        {"lr": {"_type": "quniform", "_value": [0, 1e308, 1e-10]}},
+        "$.lr",
+        "quniform has q too small for its range (the largest value / q overflows a float), got [0, 1e+308, 1e-10]; "
+        "use a larger q",
+        False,
+    ),
+    "normal reaching past a float": (
+        {"lr": {"_type": "normal", "_value": [1e308, 1e307]}},
+        "$.lr",
+        "normal needs |mu| + 13 * sigma within a float's range (1.8e308), got [1e+308, 1e+307]; narrow it",
+        False,
+    ),
+    "qnormal with more steps than a float": (
+        {"lr": {"_type": "qnormal", "_value": [0, 1e300, 1e-10]}},
+        "$.lr",
+        "qnormal has q too small for its range (the largest value / q overflows a float), got [0, 1e+300, 1e-10]; "
+        "use a larger q",
+        False,
+    ),
     "uniform reversed": (
         {"lr": {"_type": "uniform", "_value": [1, 0]}},
         "$.lr",
@@ -457,6 +501,20 @@ def test_sampling_an_invalid_space_raises_the_same_error(space, path, problem, n
     with pytest.raises(SearchSpaceError, match=r"^invalid search space at ") as caught:
         sample_parameters(space, seed=0)
     assert caught.value.path == path
+
+
+def test_the_widest_valid_ranges_draw_finite_values_within_them():
+    space = {
+        "u": {"_type": "uniform", "_value": [-8e307, 8e307]},
+        "q": {"_type": "quniform", "_value": [-8e307, 8e307, 1e292]},
+        "n": {"_type": "normal", "_value": [0, 1.3e307]},
+    }
+    validate_search_space(space)
+    for seed in range(200):
+        params = sample_parameters(space, seed=seed)
+        assert -8e307 <= params["u"] <= 8e307
+        assert -8e307 <= params["q"] <= 8e307
+        assert math.isfinite(params["n"])
 
 
 def test_a_lognormal_draw_that_overflows_says_what_mu_means():
