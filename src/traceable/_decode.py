@@ -343,31 +343,8 @@ def _decode_pickled(obj: dict[str, Any], decoder: _Decoder) -> Any:
 
 def _decode_set(obj: dict[str, Any], decoder: _Decoder) -> Any:
     marker = _wire.SET if _wire.SET in obj else _wire.FROZENSET
-    if decoder.policy is not None and isinstance(obj[marker], list):
-        _refuse_colliding(obj[marker])
     decode = stdlib.decode_set if marker == _wire.SET else stdlib.decode_frozenset
     return decode(obj)
-
-
-def _refuse_colliding(items: list[Any]) -> None:
-    # Ints hash to themselves (modulo a prime), and so do the numbers inside tuples and
-    # complex numbers: a payload can make every item of a set collide, and building it
-    # quadratic. Counting the hashes first is linear. (Strings' hashes are salted.)
-    if len(items) <= _SAME_HASH_LIMIT:
-        return
-    counts: dict[int, int] = {}
-    for item in items:
-        key = hash(stdlib.hashable(item))
-        counts[key] = counts.get(key, 0) + 1
-        if counts[key] > _SAME_HASH_LIMIT:
-            raise UnsafePayloadError(
-                "refused the payload: a set whose items share a hash, which makes building it slow; "
-                "a payload written by dump never does this, do not load it",
-                rule="set_hashes",
-            )
-
-
-_SAME_HASH_LIMIT = 64
 
 
 def _decode_enum(obj: dict[str, Any], decoder: _Decoder) -> Any:
@@ -416,7 +393,9 @@ def _decode_items(obj: dict[str, Any], decoder: _Decoder) -> Any:
     pairs = obj[_wire.ITEMS]
     if len(obj) != 1 or type(pairs) is not list or not all(type(p) is list and len(p) == 2 for p in pairs):
         raise DecodeError(f'a dict with any keys must be written as {{"{_wire.ITEMS}": [[key, value], ...]}}')
-    return {stdlib.hashable(key): value for key, value in pairs}
+    keys = [stdlib.hashable(key) for key, _ in pairs]
+    stdlib.refuse_colliding(keys)
+    return dict(zip(keys, (value for _, value in pairs), strict=True))
 
 
 def _lossless_only(obj: dict[str, Any], decoder: _Decoder) -> Any:

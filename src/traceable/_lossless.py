@@ -97,8 +97,10 @@ class _Writer:
         if _is_singleton(obj):
             return self._emit_expanded(self._expand(obj))
         seen = self.seen.get(id(obj))
-        if seen is not None:
+        if seen is not None and not (cls is tuple and seen.done):
             return self._reference(obj, cls, seen)
+        # (A tuple reached again is written again: a load under a checking policy refuses
+        # shared values hashed by their contents, which could nest into a costly hash.)
         seen = self.seen[id(obj)] = _Seen(holder, slot)
         self.alive.append(obj)
         node = self._emit_value(obj, cls)
@@ -264,18 +266,21 @@ class _Reader:
         if type(pairs) is not list or not all(type(p) is list and len(p) == 2 for p in pairs):
             raise self._malformed(f'a dict with any keys is {{"{_wire.ITEMS}": [[key, value], ...]}}')
         self.keys.append(_wire.ITEMS)
+        read: list[tuple[Any, Any]] = []
         for index, (raw_key, raw_value) in enumerate(pairs):
             self.keys += [index, 0]
-            key = stdlib.hashable(self.read(raw_key))
-            self.keys[-1] = 1
-            value = self.read(raw_value)
             try:
-                out[key] = value
-            except TypeError as err:
-                self.keys[-1] = 0  # (the key is at fault)
-                raise self._malformed(f"a {type(key).__name__} cannot be a dict key ({err})") from err
+                key = stdlib.hashable(self.read(raw_key))
+                hash(key)
+            except (TypeError, ValueError) as err:
+                raise self._malformed(f"this key cannot be a dict key: {err}") from err
+            self.keys[-1] = 1
+            read.append((key, self.read(raw_value)))
             del self.keys[-2:]
         self.keys.pop()
+        # Checked before any is inserted: colliding keys would make filling quadratic.
+        stdlib.refuse_colliding([key for key, _ in read])
+        out.update(read)
         return out
 
     def _read_shared(self, node: dict[str, Any]) -> Any:
@@ -308,6 +313,18 @@ class _Reader:
                 f"{_wire.REF} {number!r} refers to no object made before it (the {_wire.ID} it names must come "
                 "first, and be a list or a dict if the reference is inside it)"
             )
+        if self.decoder.policy is not None and type(found).__hash__ not in (None, object.__hash__):
+            # A value hashed by its contents, shared, nests into a graph whose hash takes
+            # time exponential in its depth (tuples of tuples of the same tuple...). dump
+            # writes tuples again rather than share them; other such values, a checking
+            # policy refuses to share.
+            path = format_path(self.keys)
+            message = (
+                f"refused the payload at {path}: {_wire.REF} {number} shares a {type(found).__name__}, a value "
+                "hashed by its contents, which a hostile payload can nest into an exponentially slow hash; load it "
+                "without a checking policy only if you trust it"
+            )
+            raise UnsafePayloadError(message, path, rule="shared_hashable")
         return found
 
     def _malformed(self, reason: str) -> DecodeError:

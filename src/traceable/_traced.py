@@ -352,7 +352,8 @@ def is_traceable(obj: object, must_be_instance: bool = False) -> TypeIs[Traceabl
         return False
     if isinstance(obj, (Traced, TraceRecord)):
         return get_record(obj) is not None
-    return all(hasattr(obj, name) for name in ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs", "get"))
+    # The four members NNI 3.0 checks (and the encoder), so that the same objects count.
+    return all(hasattr(obj, name) for name in ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs"))
 
 
 def copy_identity(original: Any) -> dict[str, Any]:

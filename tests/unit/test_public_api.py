@@ -102,7 +102,10 @@ def test_traceable_is_a_runtime_checkable_protocol_matched_by_structure():
         assert traceable.is_traceable(obj)
     for obj in (argparse.Namespace(a=1), _WithoutGet()):
         assert not isinstance(obj, traceable.Traceable)
-        assert not traceable.is_traceable(obj)
+    # is_traceable checks the four members NNI 3.0 checks, as the encoder does: an object
+    # without get() is still written as its call.
+    assert not traceable.is_traceable(argparse.Namespace(a=1))
+    assert traceable.is_traceable(_WithoutGet())
 
 
 def test_traced_classes_and_records_are_subclasses_of_traceable_as_in_nni():
@@ -125,3 +128,7 @@ def test_traced_classes_keep_their_metaclass():
     assert type(traceable.trace(WithMeta)) is Meta
     assert type(traceable.trace(argparse.Namespace)) is type
     assert type(traceable.TraceRecord) is type
+
+
+def test_an_object_with_the_four_nni_members_dumps_as_its_call():
+    assert traceable.dump(_WithoutGet()) == '{"__symbol__": "path:builtins.dict"}'

@@ -477,3 +477,59 @@ def test_comments_are_stripped_in_linear_time(tmp_path):
     outcome = _run(tmp_path, data, tmp_path / "marker", "safe", [])
     assert outcome["error"] == "DecodeError", outcome
     assert outcome["seconds"] < 2
+
+
+# Found by review: hostile payloads through the new markers, each refused quickly.
+_COLLIDING = [i * (2**61 - 1) for i in range(5000)]  # every one hashes to 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        json.dumps({"__items__": [[k, 0] for k in _COLLIDING]}),
+        json.dumps({"__counter__": [[k, 1] for k in _COLLIDING]}),
+        json.dumps({"__ordereddict__": [[k, 1] for k in _COLLIDING]}),
+        json.dumps({"__defaultdict__": {"factory": "list", "items": [[k, []] for k in _COLLIDING]}}),
+        json.dumps({"__lossless__": 1, "value": {"__items__": [[k, 0] for k in _COLLIDING]}}),
+    ],
+    ids=["items", "counter", "ordereddict", "defaultdict", "lossless items"],
+)
+def test_dicts_whose_keys_all_collide_are_refused_before_they_are_built(payload):
+    with pytest.raises(UnsafePayloadError) as err:
+        load(payload, safe=True)
+    assert err.value.rule == "set_hashes"
+
+
+def _ref_chain(depth: int, shared: str) -> str:
+    # Each level holds the previous one twice: 2**depth paths through a few hundred bytes.
+    items = [f'{{"__id__": 1, "__value__": {shared}}}']
+    for level in range(2, depth + 1):
+        items.append(f'{{"__id__": {level}, "__value__": [{{"__ref__": {level - 1}}}, {{"__ref__": {level - 1}}}]}}')
+    return "[" + ", ".join(items) + "]"
+
+
+def test_a_key_made_of_a_list_shared_exponentially_is_refused():
+    chain = _ref_chain(60, "[1]")
+    text = f'{{"__lossless__": 1, "value": {{"chain": {chain}, "set": {{"__set__": [{{"__ref__": 60}}]}}}}}}'
+    with pytest.raises(DecodeError, match="holds the same list twice"):
+        load(text)
+    with pytest.raises(DecodeError, match="holds the same list twice"):
+        load(text, safe=True)
+
+
+def test_a_shared_tuple_is_refused_under_a_checking_policy():
+    items = ['{"__id__": 1, "__value__": {"__tuple__": [1]}}']
+    for level in range(2, 61):
+        pair = f'[{{"__ref__": {level - 1}}}, {{"__ref__": {level - 1}}}]'
+        items.append(f'{{"__id__": {level}, "__value__": {{"__tuple__": {pair}}}}}')
+    text = '{"__lossless__": 1, "value": [' + ", ".join(items) + "]}"
+    with pytest.raises(UnsafePayloadError) as err:
+        load(text, safe=True)
+    assert err.value.rule == "shared_hashable"
+
+
+def test_dump_writes_a_shared_tuple_again_so_a_safe_load_takes_it():
+    inner = (1, 2)
+    text = dump([inner, inner], lossless=True)
+    assert text == '{"__lossless__": 1, "value": [{"__tuple__": [1, 2]}, {"__tuple__": [1, 2]}]}'
+    assert load(text, safe=True) == [(1, 2), (1, 2)]

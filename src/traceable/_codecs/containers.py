@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from traceable import _registry, _wire
+from traceable._codecs import stdlib
 
 
 def _items(data: Any, what: str) -> list[Any]:
@@ -43,12 +44,10 @@ def _pairs(data: Any, what: str) -> list[tuple[Any, Any]]:
     if not all(type(pair) in (list, tuple) and len(pair) == 2 for pair in pairs):
         message = f"{what} must be written as [[key, value], ...]"
         raise ValueError(message)
-    return [(_hashable(key), value) for key, value in pairs]
-
-
-def _hashable(key: Any) -> Any:
     # A key that was a tuple reads back as a list in the default mode.
-    return tuple(_hashable(k) for k in key) if type(key) is list else key
+    keys = [stdlib.hashable(key) for key, _ in pairs]
+    stdlib.refuse_colliding(keys)
+    return list(zip(keys, (value for _, value in pairs), strict=True))
 
 
 def encode_counter(obj: collections.Counter[Any]) -> list[list[Any]]:

@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from traceable import _wire
+from traceable.exceptions import UnsafePayloadError
 
 _DATETIME_FIELDS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
 _TIME_FIELDS = ("hour", "minute", "second", "microsecond")
@@ -159,14 +160,59 @@ def encode_set(obj: set[Any]) -> dict[str, Any]:
     return {_wire.SET: sorted_if_possible(obj)}
 
 
-def hashable(item: Any) -> Any:
-    """An item of a decoded set, lists made tuples."""
+def hashable(item: Any, _seen: set[int] | None = None) -> Any:
+    """An item of a decoded set, or a decoded dict key, lists made tuples.
+
+    Raises:
+        ValueError: the same list is reached twice inside it (only the references of a
+            lossless payload can do that; the tuple made of it would take exponential
+            time to hash).
+    """
     # JSON has no tuples: a set of tuples comes back as a set of lists, made tuples again.
-    return tuple(hashable(x) for x in item) if isinstance(item, list) else item
+    if not isinstance(item, list):
+        return item
+    seen = set() if _seen is None else _seen
+    if id(item) in seen:
+        message = (
+            "a set item or dict key holds the same list twice (through __ref__), which would make hashing it "
+            "exponentially slow; a payload written by dump never does this"
+        )
+        raise ValueError(message)
+    seen.add(id(item))
+    return tuple(hashable(x, seen) for x in item)
+
+
+SAME_HASH_LIMIT = 64
+
+
+def refuse_colliding(keys: list[Any]) -> None:
+    """Refuse set items or dict keys of which many share one hash (``keys`` already hashable).
+
+    Ints hash to themselves (modulo a prime), and so do the numbers inside tuples and
+    complex numbers: a payload can make every key collide, and building the set or dict
+    quadratic. Counting the hashes first is linear. (Strings' hashes are salted.)
+
+    Raises:
+        UnsafePayloadError: more than ``SAME_HASH_LIMIT`` keys share a hash (rule ``set_hashes``).
+    """
+    if len(keys) <= SAME_HASH_LIMIT:
+        return
+    counts: dict[int, int] = {}
+    for key in keys:
+        code = hash(key)
+        counts[code] = counts.get(code, 0) + 1
+        if counts[code] > SAME_HASH_LIMIT:
+            message = (
+                "refused the payload: a set or dict whose items share a hash, which makes building it slow; "
+                "a payload written by dump never does this, do not load it"
+            )
+            raise UnsafePayloadError(message, rule="set_hashes")
 
 
 def decode_set(d: dict[str, Any]) -> set[Any]:
-    return {hashable(item) for item in _items(d[_wire.SET])}
+    items = [hashable(item) for item in _items(d[_wire.SET])]
+    refuse_colliding(items)
+    return set(items)
 
 
 def encode_frozenset(obj: frozenset[Any]) -> dict[str, Any]:
@@ -174,7 +220,9 @@ def encode_frozenset(obj: frozenset[Any]) -> dict[str, Any]:
 
 
 def decode_frozenset(d: dict[str, Any]) -> frozenset[Any]:
-    return frozenset(hashable(item) for item in _items(d[_wire.FROZENSET]))
+    items = [hashable(item) for item in _items(d[_wire.FROZENSET])]
+    refuse_colliding(items)
+    return frozenset(items)
 
 
 def _items(value: Any) -> list[Any]:
