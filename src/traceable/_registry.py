@@ -11,7 +11,9 @@ marker does.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import importlib
+import pathlib
 import re
 import threading
 from collections.abc import Callable
@@ -68,6 +70,8 @@ MARKERS: set[str] = set()
 # Every marker key of the wire format, registered or not: no codec may take one.
 _RESERVED = frozenset(value for value in vars(_wire).values() if isinstance(value, str) and value.startswith("__"))
 
+# Types the JSON writer takes as they are, subclasses included, before any hook runs.
+_JSON_NATIVE = (str, int, float, list, tuple, dict)
 _NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9_.]*[A-Za-z0-9])?\Z")
 
 
@@ -77,7 +81,8 @@ def register_codec(cls: type[T], *, name: str, encode: Callable[[T], Any], decod
     ``encode(obj)`` returns data that ``dump`` can write (plain JSON, or anything else it
     encodes: nested values of other codecs, traced objects, classes); ``decode(data)`` gets
     that data rebuilt and returns the object. Only instances of exactly ``cls`` use the
-    codec, in both the default and the lossless mode. Under a load policy with an allow
+    codec, in both the default and the lossless mode; subclasses of str, int, float, list,
+    tuple and dict, and types traceable encodes itself, cannot have one. Under a load policy with an allow
     list, the codec runs only if the list allows ``cls`` by name, as for traced symbols.
     Registering the same type under the same name again replaces the functions.
 
@@ -113,6 +118,20 @@ def register_codec(cls: type[T], *, name: str, encode: Callable[[T], Any], decod
             "letter or digit, and hold only letters, digits, '_' and '.' (it is written as '__<name>__')"
         )
         raise ValueError(message)
+    if issubclass(cls, _JSON_NATIVE):
+        base = next(b for b in _JSON_NATIVE if issubclass(cls, b)).__name__
+        message = (
+            f"register_codec: {cls.__qualname__} is a subclass of {base}, whose instances the JSON writer takes "
+            "as they are before any codec runs; wrap the value in a class of its own, or dump with lossless=True "
+            "and pickle_size_limit=-1 to keep its type"
+        )
+        raise ValueError(message)
+    from traceable._codecs import stdlib  # (here: that package registers its codecs through this module)
+
+    native = (*(base for base, _ in stdlib.SUBCLASS_ENCODERS), pathlib.PurePath, enum.Enum)
+    if cls in stdlib.ENCODERS or issubclass(cls, native):
+        message = f"register_codec: traceable encodes {cls.__qualname__} already, with a marker of its own"
+        raise ValueError(message)
     marker = f"__{name}__"
     with _LOCK:
         taken = _BY_MARKER.get(marker)
@@ -123,6 +142,9 @@ def register_codec(cls: type[T], *, name: str, encode: Callable[[T], Any], decod
             message = f"register_codec: the name {name!r} is taken by {taken.symbol}; choose another name"
             raise ValueError(message)
         old = _BY_TYPE.get(cls)
+        if old is not None and old.trusted:
+            message = f"register_codec: traceable encodes {cls.__qualname__} already, as {old.marker}"
+            raise ValueError(message)
         if old is not None and old.marker != marker:
             message = (
                 f"register_codec: {cls.__qualname__} is registered already, under the name {old.marker[2:-2]!r}; "

@@ -166,3 +166,26 @@ def test_an_error_inside_a_dataclass_or_a_deque_says_where_in_the_text():
     with pytest.raises(EncodeError) as err:
         dump({"queue": collections.deque([1, object()])})
     assert err.value.path == "$.queue.__deque__[1]"
+
+
+class _Meters(float):
+    pass
+
+
+class _Bag(dict):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("cls", "message"),
+    [
+        (_Meters, "_Meters is a subclass of float, whose instances the JSON writer takes as they are"),
+        (_Bag, "_Bag is a subclass of dict, whose instances the JSON writer takes as they are"),
+        (uuid.UUID, "traceable encodes UUID already, as __uuid__"),
+        (__import__("datetime").date, "traceable encodes date already, with a marker of its own"),
+        (__import__("pathlib").PosixPath, "traceable encodes PosixPath already, with a marker of its own"),
+    ],
+)
+def test_register_codec_refuses_types_it_could_never_be_used_for(cls, message):
+    with pytest.raises(ValueError, match=message):
+        register_codec(cls, name="mine", encode=str, decode=str)
