@@ -30,7 +30,8 @@ from traceable.exceptions import DecodeError, UnsafePayloadError
 _OUTSIDE = re.compile(r'["#/]')  # what can start a string or a comment
 _INSIDE = re.compile(r'["\\\n]')  # what can end a string (JSON strings hold no raw newline)
 _PLAIN_DECODER = json.JSONDecoder()
-_LOSSLESS_HEAD = re.compile(r'\s*\{\s*"__lossless__"\s*:')  # as dump(..., lossless=True) begins
+# How dump(..., lossless=True) begins, after any comment lines.
+_LOSSLESS_HEAD = re.compile(r'(?:\s*(?:#|//)[^\n]*\n)*\s*\{\s*"__lossless__"\s*:')
 _ORDERED_DECODER = json.JSONDecoder(object_pairs_hook=OrderedDict)
 
 
@@ -165,16 +166,17 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
     # No key can be a marker without '"__' or an escaped underscore: the parse alone will do.
     if '"__' not in text and "\\u005f" not in text and "\\u005F" not in text:
         return _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
+    if _LOSSLESS_HEAD.match(text):
+        from traceable import _lossless
+
+        # A plain parse builds nothing: it can strip comments after a failure, unlike the hooked one.
+        tree = _parse_with(_PLAIN_DECODER, text, ignore_comments)
+        return _lossless.read(tree, policy, preserve_order=preserve_order)
     if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
         # Before the hooked parse, not on its failure: a retry would build again the
         # objects that came before the comment. ("//" is common in base64 and URLs, so a
         # quick plain parse tells first whether there is any comment to strip.)
         text = strip_comments(text)
-    if _LOSSLESS_HEAD.match(text):
-        from traceable import _lossless
-
-        tree = _parse_with(_PLAIN_DECODER, text, ignore_comments=False)
-        return _lossless.read(tree, policy, preserve_order=preserve_order)
     state = _Decoder(policy)
     if preserve_order:
         decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: state.hook(OrderedDict(pairs)))
@@ -188,16 +190,20 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
             path = _path_of_marker(tree, failure.rank)
         except RecursionError:  # too deep to walk back to: say where from the top
             path = "$"
-        error = failure.error
-        reason = str(error) if isinstance(error, DecodeError) else f"{type(error).__name__}: {error}"
-        message = f"cannot decode the {failure.marker} object at {path}: {reason}"
-        if isinstance(error, UnsafePayloadError):
-            raise UnsafePayloadError(message, path, symbol=error.symbol, rule=error.rule) from error
-        raise DecodeError(message, path) from error
+        raise failure.located(path) from failure.error
 
 
 class _Failure(Exception):
     # A marker handler failed: carries the marker object's rank in closing order.
+    def located(self, path: str) -> DecodeError:
+        """The public error, once the marker object is found at ``path``."""
+        error = self.error
+        reason = str(error) if isinstance(error, DecodeError) else f"{type(error).__name__}: {error}"
+        message = f"cannot decode the {self.marker} object at {path}: {reason}"
+        if isinstance(error, UnsafePayloadError):
+            return UnsafePayloadError(message, path, symbol=error.symbol, rule=error.rule)
+        return DecodeError(message, path)
+
     def __init__(self, rank: int, marker: str, error: Exception) -> None:
         super().__init__(str(error))
         self.rank = rank

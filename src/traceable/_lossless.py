@@ -243,7 +243,7 @@ class _Reader:
         try:
             return self.decoder.hook(values)
         except _Failure as failure:
-            raise self._error(failure) from failure.error
+            raise failure.located(format_path(self.keys)) from failure.error
 
     def _fill_list(self, out: list[Any], items: list[Any]) -> list[Any]:
         for index, item in enumerate(items):
@@ -330,12 +330,3 @@ class _Reader:
     def _malformed(self, reason: str) -> DecodeError:
         path = format_path(self.keys)
         return DecodeError(f"cannot decode the lossless payload at {path}: {reason}", path)
-
-    def _error(self, failure: _Failure) -> DecodeError:
-        path = format_path(self.keys)
-        error = failure.error
-        reason = str(error) if isinstance(error, DecodeError) else f"{type(error).__name__}: {error}"
-        message = f"cannot decode the {failure.marker} object at {path}: {reason}"
-        if isinstance(error, UnsafePayloadError):
-            return UnsafePayloadError(message, path, symbol=error.symbol, rule=error.rule)
-        return DecodeError(message, path)

@@ -232,3 +232,9 @@ def test_a_function_without_import_path_over_the_limit_says_where():
         dump({"a": [lambda: 1]}, lossless=True, pickle_size_limit=0)
     assert err.value.path == "$.a[0]"
     assert str(err.value).startswith("cannot encode a function at $.a[0]: it has no import path")
+
+
+def test_comments_before_and_inside_a_lossless_payload_are_ignored():
+    text = dump({(1, 2): [1]}, lossless=True)
+    assert load("# written by a job\n// twice\n" + text) == {(1, 2): [1]}
+    assert load(text[:-1] + " // the end\n}") == {(1, 2): [1]}
