@@ -21,7 +21,7 @@ from traceable import _registry, _wire
 from traceable._codecs import stdlib
 from traceable._pickle import VERSIONS, pickle_b64
 from traceable._symbols import is_function, symbol_name
-from traceable._traced import Traced, TraceRecord, is_traceable, record_parts
+from traceable._traced import NNI_MEMBERS, Traced, TraceRecord, is_traceable, record_parts
 from traceable.exceptions import EncodeError, PayloadTooLarge
 
 _JSON_KEYWORDS = frozenset({"skipkeys", "ensure_ascii", "check_circular", "sort_keys", "indent", "separators"})
@@ -230,7 +230,7 @@ class Encoder:
                 return encoder
         if self.use_trace and (
             issubclass(cls, (Traced, TraceRecord))
-            or (not issubclass(cls, type) and all(hasattr(cls, name) for name in _TRACEABLE_MEMBERS))
+            or (not issubclass(cls, type) and all(hasattr(cls, name) for name in NNI_MEMBERS))
         ):
             return self._convert_traced
         if not (hasattr(cls, "_dump") and hasattr(cls, "_load")):  # NNI's custom form comes first
@@ -371,9 +371,6 @@ class Encoder:
             return visit(root, (), set())
         except RecursionError:
             return None
-
-
-_TRACEABLE_MEMBERS = ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs")
 
 
 def _optional_library(cls: type, compact_arrays: bool) -> Callable[[Any], Any] | None:

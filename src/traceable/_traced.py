@@ -79,7 +79,9 @@ class Traceable(Protocol):
         """The object: itself for a live traced object, a newly built one for a record."""
 
 
-_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get")
+# What NNI 3.0 (and so is_traceable, and the encoder) checks for; the protocol adds get().
+NNI_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy")
+_MEMBERS = (*NNI_MEMBERS, "get")
 
 
 def _subclasshook(cls: type, other: type) -> Any:
@@ -352,8 +354,7 @@ def is_traceable(obj: object, must_be_instance: bool = False) -> TypeIs[Traceabl
         return False
     if isinstance(obj, (Traced, TraceRecord)):
         return get_record(obj) is not None
-    # The four members NNI 3.0 checks (and the encoder), so that the same objects count.
-    return all(hasattr(obj, name) for name in ("trace_copy", "trace_symbol", "trace_args", "trace_kwargs"))
+    return all(hasattr(obj, name) for name in NNI_MEMBERS)
 
 
 def copy_identity(original: Any) -> dict[str, Any]:
@@ -410,7 +411,7 @@ def _forgetting_del(original_del: Callable[[Any], None] | None) -> Callable[[Any
     return __del__
 
 
-_TRACED_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy", "get", "__reduce_ex__")
+_TRACED_MEMBERS = (*_MEMBERS, "__reduce_ex__")
 # Strong references: these are classes of objects that traced functions returned, few
 # and long-lived; a plain dict keeps the lookup on every traced call cheap.
 _RESULT_CLASSES: dict[type, type] = {}
