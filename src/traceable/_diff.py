@@ -4,6 +4,8 @@ Both payloads are read as :mod:`traceable._tree` trees, so nothing is built. Obj
 keyword arguments are matched by key (their order does not matter), lists and positional
 arguments by position (aligned on equal items when their lengths differ), set items as
 a multiset, and numpy arrays by dtype, shape and elements, whichever form they are in.
+Shared values of lossless payloads compare as the objects they are: which place holds
+the value and which ones refer to it does not matter, only which places are one object.
 """
 
 from __future__ import annotations
@@ -66,20 +68,34 @@ def diff_trees(a: Node, b: Node, *, max_array_bytes: int | None = None) -> list[
         ['8 -> 16']
     """
     changes: list[Change] = []
-    _Differ(changes, max_array_bytes).compare(a, b)
+    _Differ(changes, max_array_bytes, _shared_values(a), _shared_values(b)).compare(a, b)
     return changes
 
 
 class _Differ:
-    def __init__(self, changes: list[Change], max_array_bytes: int | None) -> None:
+    def __init__(
+        self, changes: list[Change], max_array_bytes: int | None, shared_a: dict[int, Node], shared_b: dict[int, Node]
+    ) -> None:
         self.changes = changes
         self.max_array_bytes = max_array_bytes
+        self.shared = (shared_a, shared_b)
+        # Which shared object of one payload each shared object of the other is, as met so far.
+        self.pairs: tuple[dict[int, int | None], dict[int, int | None]] = ({}, {})
 
     def compare(self, a: Node, b: Node) -> None:
         if (a.kind == "lossless") != (b.kind == "lossless"):
             # One payload in the default form, one in the lossless: their values compare.
             self.compare(_unwrapped(a), _unwrapped(b))
             return
+        id_a, id_b = a.fields.get("id"), b.fields.get("id")
+        if id_a is not None or id_b is not None:
+            met = self.pair(id_a, id_b)
+            if met is None:  # one object in a place of one payload, another in the other
+                self.changed(a, b)
+            if not met:  # (or this pair of objects was compared when first met)
+                return
+            a = self.shared[0].get(id_a, a) if id_a is not None else a
+            b = self.shared[1].get(id_b, b) if id_b is not None else b
         if a.kind != b.kind or a.token != b.token:
             self.changed(a, b)
             if a.kind != b.kind or a.children is None:
@@ -92,6 +108,24 @@ class _Differ:
             self.compare_pairs(a.children or [], b.children or [])
         elif a.children is not None and b.children is not None:
             self.compare_children(a.children, b.children)
+
+    def pair(self, id_a: int | None, id_b: int | None) -> bool | None:
+        """Whether to compare two places, one of them holding a shared object (``id_a`` or
+        ``id_b``; None for an unshared value): True the first time their objects meet, False
+        when these two met before, None when either met another one before (the places are
+        one object in one payload and not in the other)."""
+        pairs_a, pairs_b = self.pairs
+        new_a = id_a is None or id_a not in pairs_a
+        new_b = id_b is None or id_b not in pairs_b
+        if new_a and new_b:
+            if id_a is not None:
+                pairs_a[id_a] = id_b
+            if id_b is not None:
+                pairs_b[id_b] = id_a
+            return True
+        if id_a is not None and id_b is not None and pairs_a.get(id_a) == id_b and pairs_b.get(id_b) == id_a:
+            return False
+        return None  # (an unshared value is never met twice)
 
     def changed(self, a: Node, b: Node, detail: str | None = None) -> None:
         if detail is None:
@@ -202,6 +236,19 @@ class _Differ:
             return _Mismatch(0, [], "", "")
         index = [int(i) for i in np.argwhere(~equal)[0]]
         return _Mismatch(count, index, str(x[tuple(index)]), str(y[tuple(index)]))
+
+
+def _shared_values(root: Node) -> dict[int, Node]:
+    # The value of each shared object of a lossless payload, by number.
+    found: dict[int, Node] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        number = node.fields.get("id")
+        if number is not None and node.kind != "ref":
+            found.setdefault(number, node)
+        stack.extend(node.children or ())
+    return found
 
 
 def _unwrapped(node: Node) -> Node:

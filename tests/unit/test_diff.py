@@ -151,6 +151,24 @@ def test_shared_values_of_a_lossless_payload_compare_by_their_value():
     ]
 
 
+def test_which_place_holds_a_shared_value_does_not_matter_only_which_places_share_it():
+    inner = [0]
+    shared = [inner, inner]
+    value = {"k2": shared, "k1": shared, "loop": []}
+    value["loop"].append(value["loop"])
+    # sort_keys moves the value from k2 to k1, and k2 becomes the reference.
+    assert changes(dump(value, lossless=True), dump(value, lossless=True, sort_keys=True)) == []
+    apart = {"k2": [[0], [0]], "k1": [[0], [0]], "loop": value["loop"]}
+    assert changes(dump(value, lossless=True), dump(apart, lossless=True)) == [
+        ("changed", "$.value.k2[1]", "the same object as #1 -> [0]"),
+        ("changed", "$.value.k1", "the same object as #2 -> array (2 items)"),
+    ]
+    assert changes(dump(apart, lossless=True), dump(value, lossless=True)) == [
+        ("changed", "$.value.k2.__value__[1]", "[0] -> the same object as #1"),
+        ("changed", "$.value.k1", "array (2 items) -> the same object as #2"),
+    ]
+
+
 def test_structured_arrays_are_named_by_their_fields_and_compared_by_record():
     a = np.zeros(2, dtype=[("x", "<i4"), ("y", "<f8", (2,))])
     b = a.copy()
