@@ -227,20 +227,23 @@ class Traced:
         record = getattr(self, "_traceable_record", None)
         if record is None and rebuild is None:
             return (func, args, *rest)
-        if type(record) is tuple:  # pickled as the call it records, not in a form of this process
-            record = _parts(record)
+        if record is not None and not isinstance(record, TraceRecord):  # pickled as the call it records
+            record = _parts(record, self)
             if rest:
                 rest[0] = _with_record(rest[0], record)
         return (_restore, (record, rebuild, func, args), *rest)
 
 
 # The record of a new traced object: a TraceRecord once read through the Traceable
-# interface, before that a tuple that _parts() reads:
+# interface, before that a cheaper form that _parts() reads:
+# - a dict: the keyword arguments of a call to the object's own traced class without
+#   positional arguments (the common case, kept as small as it can be); the symbol is
+#   the class's ``__trace_symbol__``, set when its first instance is made;
 # - (symbol, args, kwargs): the call as recorded, args a list or NO_ARGS;
 # - (symbol, args, kwargs, binder): a call whose positional arguments (a tuple of
 #   immutable values) are named by ``binder.bind`` only when read. Binding depends on
 #   the call alone, and most records are never read.
-Record = TraceRecord | tuple[Any, ...]
+Record = TraceRecord | tuple[Any, ...] | dict[str, Any]
 
 
 def _with_record(state: Any, record: Any) -> Any:
@@ -252,17 +255,21 @@ def _with_record(state: Any, record: Any) -> Any:
     return state
 
 
-def _parts(record: tuple[Any, ...]) -> tuple[Any, Any, Any]:
-    """``(symbol, args, kwargs)`` of a record kept as a tuple."""
+def _parts(record: Record, owner: Any) -> tuple[Any, Any, Any]:
+    """``(symbol, args, kwargs)`` of the record of ``owner``, whatever its form."""
+    if isinstance(record, TraceRecord):
+        return record.symbol, record.args, record.kwargs
+    if isinstance(record, dict):
+        return type(owner).__trace_symbol__, (), record
     if len(record) == 3:
-        return record
+        return record[0], record[1], record[2]
     symbol, args, kwargs, binder = record
     rec_args, rec_kwargs = binder.bind(args, kwargs)
     return symbol, rec_args, rec_kwargs
 
 
-# Makes each record tuple into one TraceRecord, even when threads read it at once: what
-# one caller mutates, every other sees. Taken once per object at most; reentrant because
+# Makes each record kept in a cheaper form into one TraceRecord, even when threads read it
+# at once: what one caller mutates, every other sees. Taken once per object at most; reentrant because
 # binding may run user code (a __signature__) that reads another record.
 _CONVERTING = threading.RLock()
 
@@ -273,8 +280,8 @@ def _record(obj: Traced) -> TraceRecord:
         return record
     with _CONVERTING:
         record = obj._traceable_record
-        if isinstance(record, tuple):
-            record = TraceRecord(*_parts(record))
+        if not isinstance(record, TraceRecord):
+            record = TraceRecord(*_parts(record, obj))
             set_record(obj, record)
     return record
 
@@ -328,7 +335,7 @@ def record_parts(obj: Any) -> tuple[Any, Any, Any] | None:
         record = getattr(obj, "_traceable_record", None)
         if record is None:
             return None
-        return _parts(record) if type(record) is tuple else (record.symbol, record.args, record.kwargs)
+        return _parts(record, obj)
     if isinstance(obj, TraceRecord):
         return obj.symbol, obj.args, obj.kwargs
     return None
@@ -451,7 +458,7 @@ def attach(result: Any, record: Record, func: Any = None) -> Any:
         result.__class__ = moved
         return result
     if result is None:
-        return record if isinstance(record, TraceRecord) else TraceRecord(*_parts(record))
+        return record if isinstance(record, TraceRecord) else TraceRecord(*_parts(record, None))
     if isinstance(result, Traced):
         set_record(result, record)
         return result

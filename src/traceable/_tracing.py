@@ -176,6 +176,7 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
             return
         if symbol is None:
             symbol = _symbol_of(wrapper, base)
+            type.__setattr__(wrapper, "__trace_symbol__", symbol)  # for records kept as a dict
         # The common case: immutable values, which the callee may share with the record.
         # A loop costs less than is_plain(map(...)) on a few values.
         for value in kwargs.values():
@@ -184,10 +185,11 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
         else:
             if not args:
                 base_init(self, **kwargs)
+                # The record is the keyword dict alone when the class is the object's own.
                 if plain_setattr:
-                    self._traceable_record = (symbol, NO_ARGS, kwargs)
+                    self._traceable_record = kwargs
                 else:
-                    store(self, (symbol, NO_ARGS, kwargs))
+                    store(self, (symbol, NO_ARGS, kwargs) if inheritable else kwargs)
                 return
             if is_plain(map(type, args)):  # named when the record is read
                 base_init(self, *args, **kwargs)

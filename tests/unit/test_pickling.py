@@ -32,6 +32,9 @@ def _traced_objects():
         "nested class": samples.Outer.Inner(8),
         "inheritable child": samples.InheritableChild(9),
         "positional only": samples.PositionalOnly(1, 2),
+        "keywords only": samples.Layer(width=3, act="relu"),
+        "keywords only, frozen class": trace(samples.Frozen)(name="n", size=2),
+        "keywords only, traced subclass": trace(samples.UndecoratedChild)(width=6),
     }
 
 

@@ -43,6 +43,23 @@ def test_record_stays_out_of_the_instance_dict():
     assert samples.Layer(3) == layer
 
 
+def test_calls_by_keyword_record_the_same_whatever_the_class_does_with_attributes():
+    # Each is read first by dump (which changes nothing), then through the interface.
+    frozen = trace(samples.Frozen)
+    cases = [
+        (samples.Layer(width=3, act="relu"), samples.Layer, {"width": 3, "act": "relu"}),
+        (frozen(name="n", size=2), samples.Frozen, {"name": "n", "size": 2}),
+        (trace(samples.UndecoratedChild)(width=6), samples.UndecoratedChild, {"width": 6}),
+        (samples.InheritableChild(v=4), samples.Inheritable, {"v": 4}),
+    ]
+    for obj, symbol, kwargs in cases:
+        back = traceable.load(traceable.dump(obj))
+        assert (back.trace_symbol, back.trace_args, back.trace_kwargs) == (symbol, [], kwargs)
+        assert (obj.trace_symbol, obj.trace_args, obj.trace_kwargs) == (symbol, [], kwargs)
+        obj.trace_kwargs["extra"] = 1
+        assert obj.trace_copy().trace_kwargs == {**kwargs, "extra": 1}
+
+
 def test_tracing_a_traced_symbol_returns_it_unchanged():
     assert trace(samples.Layer) is samples.Layer
     assert trace(samples.varargs) is samples.varargs
