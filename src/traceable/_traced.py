@@ -1,47 +1,39 @@
 """Traced objects: the ``Traceable`` interface, and how a record is kept, found and pickled.
 
 * An instance of a traced class keeps its record in a slot, out of ``__dict__``, so it
-  never leaks into ``vars(obj)`` or ``state_dict``-style copies.
-* The result of a traced function is given a record without touching its class: a
-  built-in value (dict, list, int, ...) is re-created as an instance of a traced
-  subclass, as NNI does; an instance of a Python class is moved to a traced subclass
-  of its own class (``obj.__class__ = ...``), whose record sits in a side table keyed
-  by the object's id and freed with it.
-* Either kind pickles as "rebuild the object as its class would, then put the record
-  back", referring to the traced class by name when it is importable and by
+  never leaks into ``vars(obj)`` or ``state_dict``-style copies. (The results of traced
+  functions get theirs by other means: see ``_results``.)
+* Every traced object pickles as "rebuild the object as its class would, then put the
+  record back", referring to the traced class by name when it is importable and by
   ``trace(original)`` when it is not, so traced instances cross processes under
   every start method, with pickle and cloudpickle alike.
 """
 
 from __future__ import annotations
 
-import io
 import threading
-import types
-from collections.abc import Callable, Mapping, Sequence, Set
-from numbers import Number
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from traceable._symbols import is_function, is_importable
-from traceable.exceptions import TraceError
+from traceable._symbols import is_importable
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13; type checkers ship it
 
 __all__ = [
+    "TRACEABLE_MEMBERS",
     "TraceRecord",
     "Traceable",
     "Traced",
-    "attach",
     "copy_identity",
     "get_record",
     "is_traceable",
     "record_parts",
     "set_record",
+    "unpack_record",
 ]
 
 REBUILD = "__trace_rebuild__"  # (factory, args) that re-creates a traced class not importable by name
-_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python, whose instances can change class
 
 
 @runtime_checkable
@@ -81,13 +73,13 @@ class Traceable(Protocol):
 
 # What NNI 3.0 (and so is_traceable, and the encoder) checks for; the protocol adds get().
 NNI_MEMBERS = ("trace_symbol", "trace_args", "trace_kwargs", "trace_copy")
-_MEMBERS = (*NNI_MEMBERS, "get")
+TRACEABLE_MEMBERS = (*NNI_MEMBERS, "get")
 
 
 def _subclasshook(cls: type, other: type) -> Any:
     # issubclass() by structure too (a protocol with properties would refuse it): traced
     # classes and TraceRecord are subclasses, as in NNI, where Traceable is their base.
-    if cls is Traceable and all(any(name in vars(base) for base in other.__mro__) for name in _MEMBERS):
+    if cls is Traceable and all(any(name in vars(base) for base in other.__mro__) for name in TRACEABLE_MEMBERS):
         return True
     return NotImplemented
 
@@ -172,7 +164,7 @@ class TraceRecord:
 class Traced:
     # Behaviour shared by every traced class; the record is ``_traceable_record``, a
     # slot on traced classes and a side-table property on traced result classes. A
-    # new instance gets a plain tuple (see ``_parts``), which is cheaper to make; it
+    # new instance gets a plain tuple (see ``unpack_record``), which is cheaper to make; it
     # becomes a TraceRecord when first read through the Traceable interface.
     __slots__ = ()
     _traceable_record: Record
@@ -228,14 +220,14 @@ class Traced:
         if record is None and rebuild is None:
             return (func, args, *rest)
         if record is not None and not isinstance(record, TraceRecord):  # pickled as the call it records
-            record = _parts(record, self)
+            record = unpack_record(record, self)
             if rest:
                 rest[0] = _with_record(rest[0], record)
         return (_restore, (record, rebuild, func, args), *rest)
 
 
 # The record of a new traced object: a TraceRecord once read through the Traceable
-# interface, before that a cheaper form that _parts() reads:
+# interface, before that a cheaper form that unpack_record() reads:
 # - a dict: the keyword arguments of a call to the object's own traced class without
 #   positional arguments (the common case, kept as small as it can be); the symbol is
 #   the class's ``__trace_symbol__``, set when its first instance is made;
@@ -255,7 +247,7 @@ def _with_record(state: Any, record: Any) -> Any:
     return state
 
 
-def _parts(record: Record, owner: Any) -> tuple[Any, Any, Any]:
+def unpack_record(record: Record, owner: Any) -> tuple[Any, Any, Any]:
     """``(symbol, args, kwargs)`` of the record of ``owner``, whatever its form."""
     if isinstance(record, TraceRecord):
         return record.symbol, record.args, record.kwargs
@@ -281,7 +273,7 @@ def _record(obj: Traced) -> TraceRecord:
     with _CONVERTING:
         record = obj._traceable_record
         if not isinstance(record, TraceRecord):
-            record = TraceRecord(*_parts(record, obj))
+            record = TraceRecord(*unpack_record(record, obj))
             set_record(obj, record)
     return record
 
@@ -313,7 +305,11 @@ def _restore(
         func = cls if func is _ThisClass else func
         args = tuple(cls if arg is _ThisClass else arg for arg in args)
     obj = func(*args)
-    return obj if record is None else attach(obj, record)
+    if record is None:
+        return obj
+    from traceable._results import attach  # results build on records, not the reverse
+
+    return attach(obj, record)
 
 
 def get_record(obj: Any) -> TraceRecord | None:
@@ -335,7 +331,7 @@ def record_parts(obj: Any) -> tuple[Any, Any, Any] | None:
         record = getattr(obj, "_traceable_record", None)
         if record is None:
             return None
-        return _parts(record, obj)
+        return unpack_record(record, obj)
     if isinstance(obj, TraceRecord):
         return obj.symbol, obj.args, obj.kwargs
     return None
@@ -377,117 +373,3 @@ def set_record(obj: Any, record: Record) -> None:
     # Bypass the class's own __setattr__ (nn.Module's, frozen dataclasses'): the record
     # is ours, not an attribute of the object.
     object.__setattr__(obj, "_traceable_record", record)
-
-
-# Records of objects moved to a traced result class, by id. A result class's __del__
-# removes the entry when its object dies, before the id can be reused; that is cheaper
-# than a weak reference with a callback, and works for objects without __weakref__.
-# (An object moved off its result class by hand keeps its entry: nothing else leaves one.)
-_SIDE_RECORDS: dict[int, Record] = {}
-
-
-def _side_get(obj: Any) -> Record:
-    try:
-        return _SIDE_RECORDS[id(obj)]
-    except KeyError:
-        raise AttributeError("_traceable_record") from None
-
-
-def _side_set(obj: Any, record: Record) -> None:
-    _SIDE_RECORDS[id(obj)] = record
-
-
-def _forgetting_del(original_del: Callable[[Any], None] | None) -> Callable[[Any], None]:
-    """The __del__ of a result class: the original class's own, then the record goes."""
-    forget = _SIDE_RECORDS.pop
-    object_id = id  # module globals may be gone when objects die at interpreter exit
-
-    if original_del is None:
-
-        def __del__(self: Any) -> None:
-            forget(object_id(self), None)
-
-    else:
-
-        def __del__(self: Any) -> None:
-            try:
-                original_del(self)
-            finally:
-                forget(object_id(self), None)
-
-    return __del__
-
-
-_TRACED_MEMBERS = (*_MEMBERS, "__reduce_ex__")
-# Strong references: these are classes of objects that traced functions returned, few
-# and long-lived; a plain dict keeps the lookup on every traced call cheap.
-_RESULT_CLASSES: dict[type, type] = {}
-_MOVABLE: dict[type, type] = {}  # the subset whose instances were moved to them once already
-
-
-def _result_class(cls: type) -> type:
-    """The traced subclass that results of class ``cls`` are given (made once per class)."""
-    found = _RESULT_CLASSES.get(cls)
-    if found is not None:
-        return found
-    namespace: dict[str, Any] = {REBUILD: (_result_class, (cls,)), "__trace_original__": cls, **copy_identity(cls)}
-    bases: tuple[type, ...] = (Traced, cls)
-    if cls.__flags__ & _HEAPTYPE:
-        # Same layout as ``cls``, so that an existing instance can be moved to it: that
-        # takes ``cls`` as the first base, so our members are put first by hand.
-        bases = (cls, Traced)
-        namespace.update({name: Traced.__dict__[name] for name in _TRACED_MEMBERS})
-        namespace["__slots__"] = ()
-        namespace["_traceable_record"] = property(_side_get, _side_set)
-        namespace["__del__"] = _forgetting_del(getattr(cls, "__del__", None))
-    elif not cls.__itemsize__:
-        namespace["__slots__"] = ("_traceable_record",)
-    try:
-        result_cls: type = type(cls)(cls.__name__, bases, namespace)
-    except TypeError as err:
-        raise TraceError(f"cannot trace results of type {cls.__qualname__}: {err}") from err
-    _RESULT_CLASSES[cls] = result_cls
-    return result_cls
-
-
-def attach(result: Any, record: Record, func: Any = None) -> Any:
-    """Give ``result`` the record ``record``; return the traced object (maybe a new one)."""
-    moved = _MOVABLE.get(type(result))
-    if moved is not None:  # the common case first: a class whose instances were moved before
-        _SIDE_RECORDS[id(result)] = record
-        result.__class__ = moved
-        return result
-    if result is None:
-        return record if isinstance(record, TraceRecord) else TraceRecord(*_parts(record, None))
-    if isinstance(result, Traced):
-        set_record(result, record)
-        return result
-    cls = type(result)
-    what = getattr(func, "__qualname__", "a traced function")
-    if isinstance(result, (type, types.ModuleType, io.IOBase)) or is_function(result):
-        raise TraceError(
-            f"cannot trace the result of {what}: it returned {result!r}, and classes, functions, "
-            "modules and files cannot carry a record; trace the call that uses it instead"
-        )
-    if cls.__flags__ & _HEAPTYPE:
-        moved = _result_class(cls)
-        _SIDE_RECORDS[id(result)] = record  # before the move: no one sees it traced without a record
-        try:
-            result.__class__ = moved
-        except TypeError as err:
-            _SIDE_RECORDS.pop(id(result), None)
-            raise TraceError(
-                f"cannot trace the result of {what}: its {cls.__qualname__} instance cannot be "
-                f"given a record ({err}); decorate {cls.__qualname__} with @trace instead"
-            ) from err
-        _MOVABLE[cls] = moved
-        return result
-    if isinstance(result, (Number, Sequence, Set, Mapping)) and cls is not bool:
-        traced = _result_class(cls)(result)  # a built-in value: re-create it, as NNI does
-        set_record(traced, record)
-        return traced
-    raise TraceError(
-        f"cannot trace the result of {what}: it returned a {cls.__module__}.{cls.__qualname__}, "
-        "a built-in type that cannot carry a record; decorate the class instead, or return "
-        "an instance of a Python class"
-    )

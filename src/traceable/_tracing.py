@@ -2,7 +2,7 @@
 
 No JSON and no pickle here. A traced class is a subclass of the original (same name,
 qualname, module, doc and signature) whose ``__init__`` records the call; a traced
-function wraps the original and gives its result the record (see ``_traced``).
+function wraps the original and gives its result the record (see ``_results``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from traceable._arguments import NO_ARGS, PLAIN, Binder, is_plain, split_args, split_kwargs
+from traceable._results import attach
 from traceable._symbols import is_function, is_importable
-from traceable._traced import REBUILD, Traced, attach, copy_identity, set_record
+from traceable._traced import REBUILD, Traced, copy_identity, set_record
 from traceable.exceptions import TraceError
 
 __all__ = ["is_wrapped_with_trace", "retrace", "trace"]

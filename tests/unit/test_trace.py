@@ -309,45 +309,45 @@ def test_tracing_emits_no_warning_for_positional_arguments():
 def test_records_of_function_results_are_freed_with_the_results():
     import gc
 
-    from traceable import _traced
+    from traceable import _results
 
-    before = len(_traced._SIDE_RECORDS)
+    before = len(_results._SIDE_RECORDS)
     results = [samples.make_plain(i) for i in range(100)]
-    assert len(_traced._SIDE_RECORDS) == before + 100
+    assert len(_results._SIDE_RECORDS) == before + 100
     # Reading the record through the interface stores it again, for the same object.
     assert [r.trace_kwargs["v"] for r in results] == list(range(100))
-    assert len(_traced._SIDE_RECORDS) == before + 100
+    assert len(_results._SIDE_RECORDS) == before + 100
     del results
     gc.collect()
-    assert len(_traced._SIDE_RECORDS) == before
+    assert len(_results._SIDE_RECORDS) == before
 
 
 def test_a_million_dropped_function_results_leave_the_side_table_as_it_was():
-    from traceable import _traced
+    from traceable import _results
 
-    before = len(_traced._SIDE_RECORDS)
+    before = len(_results._SIDE_RECORDS)
     kept = samples.make_plain(-1)
     for i in range(1_000_000):
         result = samples.make_plain(i)
     assert result.trace_kwargs == {"v": 999_999}
-    assert len(_traced._SIDE_RECORDS) == before + 2
+    assert len(_results._SIDE_RECORDS) == before + 2
     del result
-    assert len(_traced._SIDE_RECORDS) == before + 1
+    assert len(_results._SIDE_RECORDS) == before + 1
     assert kept.trace_kwargs == {"v": -1}
 
 
 def test_records_of_function_results_in_reference_cycles_are_freed_by_the_collector():
     import gc
 
-    from traceable import _traced
+    from traceable import _results
 
-    before = len(_traced._SIDE_RECORDS)
+    before = len(_results._SIDE_RECORDS)
     results = [samples.make_plain(None) for _ in range(10)]
     for result in results:
         result.v = result  # a cycle: only the collector frees it
     del results, result
     gc.collect()
-    assert len(_traced._SIDE_RECORDS) == before
+    assert len(_results._SIDE_RECORDS) == before
 
 
 def test_a_function_result_class_with_its_own_del_still_runs_it():
