@@ -98,6 +98,36 @@ def test_numpy_scalars_keep_their_dtype(value, text):
     assert load(text, safe=True) == loaded or np.isnat(loaded)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.timedelta64(-9223372036854775, "ms"),  # numpy's own conversion of it came back positive
+        np.timedelta64(-9223372036854, "s"),
+        np.timedelta64(-(2**62), "us"),
+        np.timedelta64(3, "5ms"),
+        np.array([[-106751991167, 3], [0, 106751991167]], dtype="timedelta64[s]"),
+        np.array([-9223372036854775, 7, -1], dtype="timedelta64[ms]"),
+    ],
+    ids=repr,
+)
+def test_timedeltas_near_the_ends_of_int64_keep_their_sign_and_value(value):
+    text = dump(value)
+    assert "__timedelta__" in text  # written as Python timedeltas, which numpy reads inexactly
+    loaded = load(text)
+    assert loaded.dtype == value.dtype
+    assert np.array_equal(loaded, value)
+
+
+def test_a_timedelta_rounds_down_to_the_unit_and_one_out_of_range_is_an_error():
+    def scalar(dtype, **fields):
+        data = json.dumps({"__timedelta__": None, **fields})
+        return f'{{"__ndarray__": {data}, "dtype": "{dtype}", "shape": [], "scalar": true}}'
+
+    assert load(scalar("timedelta64[ms]", microseconds=-1500)) == np.timedelta64(-2, "ms")  # as numpy rounds
+    with pytest.raises(DecodeError, match=r"at \$: .*out of the range of timedelta64\[ns\]"):
+        load(scalar("timedelta64[ns]", days=999_999_999))  # numpy would wrap it round silently
+
+
 def test_a_0d_array_stays_an_array_and_a_scalar_stays_a_scalar():
     zero_d = load(dump([np.array(2.5, dtype=np.float32), np.float32(2.5)]))
     assert [type(v) for v in zero_d] == [np.ndarray, np.float32]

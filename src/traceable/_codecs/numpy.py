@@ -17,6 +17,7 @@ import base64
 import math
 import sys
 import zlib
+from datetime import timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -207,12 +208,44 @@ def _from_lists(data: Any, dtype: np.dtype[Any], shape: list[int], d: dict[str, 
                 item = item[i]
             arr[index] = item  # one by one: an item may itself be a list
         return arr
+    if dtype.kind == "m":
+        data = _timedelta_counts(data, dtype, len(shape))
     arr = np.asarray(data, dtype=dtype, order=order)
     if arr.shape != tuple(shape):
         if arr.size == 0 and 0 in shape:
             return arr.reshape(shape)
         raise ValueError(f"the data has shape {list(arr.shape)} but the shape given is {shape}")
     return arr
+
+
+# A unit's length in attoseconds, numpy's finest unit: exact integer arithmetic for all.
+_ATTOSECONDS = {
+    "W": 604_800 * 10**18, "D": 86_400 * 10**18, "h": 3_600 * 10**18, "m": 60 * 10**18, "s": 10**18,
+    "ms": 10**15, "us": 10**12, "ns": 10**9, "ps": 10**6, "fs": 10**3, "as": 1,
+}  # fmt: skip
+_INT64 = range(-(2**63) + 1, 2**63)  # -2**63 is NaT
+
+
+def _timedelta_counts(data: Any, dtype: np.dtype[Any], depth: int) -> Any:
+    """Turn the ``datetime.timedelta`` items of ``data`` into counts of the dtype's unit.
+
+    ``tolist()`` gives timedeltas for the units from weeks to microseconds, and numpy
+    converts them back through an intermediate that overflows near the ends of int64
+    (``timedelta64(-9223372036854775, "ms")`` came back positive). Python ints are exact;
+    a count out of int64's range is an error, where numpy would wrap it silently.
+    """
+    if isinstance(data, timedelta):
+        unit, multiple = np.datetime_data(dtype)
+        if unit not in _ATTOSECONDS:  # months, years, generic: numpy says what it accepts
+            return data
+        microseconds = (data.days * 86_400 + data.seconds) * 10**6 + data.microseconds
+        count = microseconds * 10**12 // (_ATTOSECONDS[unit] * multiple)  # floor, as numpy rounds
+        if count not in _INT64:
+            raise ValueError(f"{data!r} is out of the range of {dtype} (a 64-bit count of {multiple} {unit})")
+        return count
+    if isinstance(data, list) and depth > 0:
+        return [_timedelta_counts(item, dtype, depth - 1) for item in data]
+    return data
 
 
 def _check_nesting(data: Any, shape: list[int]) -> None:
