@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from traceable import _registry, _wire
-from traceable._encode import format_path
+from traceable._paths import format_path
 from traceable._policy import LoadPolicy
 from traceable.exceptions import UnsafePayloadError
 

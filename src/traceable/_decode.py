@@ -20,7 +20,7 @@ from typing import Any
 from traceable import _registry, _wire
 from traceable._audit import Finding, Pairs, inspect_tree
 from traceable._codecs import stdlib
-from traceable._encode import format_path
+from traceable._paths import format_path
 from traceable._pickle import unpickle_b64
 from traceable._policy import LoadPolicy
 from traceable._symbols import import_path, import_symbol

@@ -1,31 +1,30 @@
 """Encoding: any object to JSON text, through the standard library's C encoder.
 
 Plain data (dict, list, str, int, float, bool, None, tuple) never leaves the C
-encoder; it calls :meth:`Encoder.default` only for other values, which are turned
-into marker objects in NNI 3.0's order of precedence. The C encoder knows no paths,
-so when something fails, a second, side-effect-free walk finds where it is.
+encoder; it calls its ``default`` hook, :meth:`Encoder._default`, only for other values,
+which are turned into marker objects in NNI 3.0's order of precedence. The C encoder
+knows no paths, so when something fails, a second, side-effect-free walk
+(:mod:`traceable._paths`) finds where it is.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import math
 import pathlib
-import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from traceable import _registry, _wire
 from traceable._codecs import stdlib
+from traceable._paths import find_json_error, label, locate, located
 from traceable._pickle import VERSIONS, pickle_b64
 from traceable._symbols import is_function, symbol_name
 from traceable._traced import NNI_MEMBERS, Traced, TraceRecord, is_traceable, record_parts
 from traceable.exceptions import EncodeError, PayloadTooLarge
 
 _JSON_KEYWORDS = frozenset({"skipkeys", "ensure_ascii", "check_circular", "sort_keys", "indent", "separators"})
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NATIVE_KEYS = (str, int, float, bool, type(None))
 
 
@@ -35,13 +34,6 @@ class _Failure(Exception):
         super().__init__(str(error))
         self.obj = obj
         self.error = error
-
-
-def _label(obj: Any) -> str:
-    cls = obj if isinstance(obj, type) else type(obj)
-    module = cls.__module__
-    name = cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
-    return f"class {name}" if isinstance(obj, type) else f"a {name}"
 
 
 class Encoder:
@@ -85,8 +77,8 @@ class Encoder:
             return self._json.encode(obj)
         except _Failure as failure:
             culprit = failure.obj
-            path = self._locate(obj, lambda value: value is culprit) or "$"
-            error = _located(failure.error, f"cannot encode {_label(culprit)} at {path}: ", path)
+            path = locate(obj, lambda value: value is culprit, use_trace=self.use_trace) or "$"
+            error = located(failure.error, f"cannot encode {label(culprit)} at {path}: ", path)
             raise error from failure.error.__cause__
         except RecursionError as err:
             raise EncodeError(
@@ -94,13 +86,13 @@ class Encoder:
                 f"({sys.getrecursionlimit()}) or refers to itself through traced objects"
             ) from err
         except ValueError as err:
-            found = self._find_json_error(obj, str(err))
+            found = find_json_error(obj, str(err), use_trace=self.use_trace)
             if found is None:
                 raise EncodeError(f"cannot encode the value: {err}") from err
             where, message = found
             raise EncodeError(message, where) from err
         except TypeError as err:  # dict keys the JSON writer cannot take
-            bad = self._locate(obj, _has_bad_key)
+            bad = locate(obj, _has_bad_key, use_trace=self.use_trace)
             if bad is None:
                 raise EncodeError(f"cannot encode the value: {err}") from err
             raise EncodeError(
@@ -275,7 +267,7 @@ class Encoder:
     def _convert_custom(self, obj: Any) -> dict[str, Any]:
         fields = obj._dump()
         if not isinstance(fields, dict):
-            raise EncodeError(f"its _dump() must return a dict, but it returned {_label(fields)}")
+            raise EncodeError(f"its _dump() must return a dict, but it returned {label(fields)}")
         if _wire.INSTANCE_TYPE in fields:
             raise EncodeError(f"the dict its _dump() returns must not have the key {_wire.INSTANCE_TYPE!r}")
         return {**fields, _wire.INSTANCE_TYPE: symbol_name(type(obj), self.pickle_size_limit)}
@@ -296,81 +288,6 @@ class Encoder:
                 limit=self.pickle_size_limit,
             )
         return {_wire.PICKLED: text, **VERSIONS}
-
-    # -- finding where a failure is (only ever run after one) --------------------------
-
-    def _children(self, obj: Any) -> Iterator[tuple[str | int, Any]]:
-        if isinstance(obj, dict):
-            yield from obj.items()
-        elif isinstance(obj, (list, tuple)):
-            yield from enumerate(obj)
-        elif isinstance(obj, (set, frozenset)):  # as written: {"__set__": [sorted items]}
-            marker = _wire.SET if isinstance(obj, set) else _wire.FROZENSET
-            yield marker, stdlib.sorted_if_possible(obj)
-        elif type(obj).__module__ == "numpy" and type(obj).__name__ == "ndarray":
-            yield _wire.NDARRAY, obj.tolist()
-        elif not isinstance(obj, (str, int, float, type(None))):
-            try:  # expand what expands cheaply and without side effects
-                parts = record_parts(obj) if self.use_trace else None
-                if parts is not None:
-                    _, args, kwargs = parts
-                    yield from [(_wire.ARGS, args)] * bool(args) + [(_wire.KWARGS, kwargs)] * bool(kwargs)
-                elif hasattr(obj, "_dump") and hasattr(obj, "_load"):
-                    yield from obj._dump().items()
-                else:  # a codec's value: as written, {"__marker__": data}
-                    codec = _registry.by_type(type(obj)) or _registry.family_codec(type(obj))
-                    if codec is not None:
-                        yield from codec.write(obj).items()
-            except Exception:
-                return
-
-    def _locate(self, root: Any, match: Callable[[Any], bool]) -> str | None:
-        """The JSON path of the first value in ``root`` (depth first) that ``match`` accepts."""
-        seen: set[int] = set()
-        stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
-        while stack:
-            obj, keys = stack.pop()
-            if match(obj):
-                return format_path(keys)
-            if id(obj) in seen:
-                continue
-            seen.add(id(obj))
-            children = list(self._children(obj))
-            stack.extend((child, (*keys, key)) for key, child in reversed(children))
-        return None
-
-    def _find_json_error(self, root: Any, message: str) -> tuple[str, str] | None:
-        if "Circular reference" in message:
-            path = self._locate_cycle(root)
-            if path is not None:
-                return path, (
-                    f"cannot encode the value at {path}: it contains itself, and JSON cannot "
-                    "represent a cycle; break the cycle before dumping"
-                )
-        elif "Out of range float" in message:
-            path = self._locate(root, lambda v: isinstance(v, float) and not math.isfinite(v))
-            if path is not None:
-                return path, f"cannot encode the float at {path}: allow_nan=False forbids NaN and infinities"
-        return None
-
-    def _locate_cycle(self, root: Any) -> str | None:
-        def visit(obj: Any, keys: tuple[str | int, ...], ancestors: set[int]) -> str | None:
-            if id(obj) in ancestors:
-                return format_path(keys)
-            if not isinstance(obj, (dict, list, tuple)) and record_parts(obj) is None:
-                return None
-            ancestors.add(id(obj))
-            for key, child in self._children(obj):
-                found = visit(child, (*keys, key), ancestors)
-                if found is not None:
-                    return found
-            ancestors.discard(id(obj))
-            return None
-
-        try:
-            return visit(root, (), set())
-        except RecursionError:
-            return None
 
 
 def _optional_library(cls: type, compact_arrays: bool) -> Callable[[Any], Any] | None:
@@ -402,25 +319,6 @@ def _optional_library(cls: type, compact_arrays: bool) -> Callable[[Any], Any] |
 
 def _has_bad_key(obj: Any) -> bool:
     return isinstance(obj, dict) and not all(isinstance(k, _NATIVE_KEYS) for k in obj)
-
-
-def _located(error: EncodeError, prefix: str, path: str) -> EncodeError:
-    if isinstance(error, PayloadTooLarge):
-        return PayloadTooLarge(prefix + str(error), path, size=error.size, limit=error.limit)
-    return EncodeError(prefix + str(error), path)
-
-
-def format_path(keys: tuple[str | int, ...] | list[str | int]) -> str:
-    """``("model", "__kwargs__", "layers", 3)`` -> ``$.model.__kwargs__.layers[3]``."""
-    parts = ["$"]
-    for key in keys:
-        if isinstance(key, int) and not isinstance(key, bool):
-            parts.append(f"[{key}]")
-        elif isinstance(key, str) and _IDENTIFIER.match(key):
-            parts.append(f".{key}")
-        else:
-            parts.append(f"[{json.dumps(str(key))}]")
-    return "".join(parts)
 
 
 _ENCODERS: dict[tuple[Any, ...], Encoder] = {}

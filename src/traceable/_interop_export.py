@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from traceable._encode import format_path
+from traceable._paths import format_path
 from traceable._symbols import import_path, is_function, unwrap
 from traceable._traced import is_traceable, record_parts
 from traceable.exceptions import EncodeError

@@ -16,8 +16,8 @@ import types
 import typing
 from typing import Any
 
-from traceable._encode import format_path
 from traceable._interop_export import JSONARGPARSE_KEYS
+from traceable._paths import format_path
 from traceable._policy import LoadPolicy
 from traceable._symbols import import_path, unwrap
 from traceable._tracing import retrace

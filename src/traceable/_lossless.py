@@ -28,7 +28,8 @@ from typing import Any
 from traceable import _wire
 from traceable._codecs import stdlib
 from traceable._decode import _MARKERS, _Decoder, _Failure
-from traceable._encode import Encoder, _label, _located, format_path
+from traceable._encode import Encoder
+from traceable._paths import format_path, label, located
 from traceable._symbols import is_function
 from traceable.exceptions import DecodeError, EncodeError, UnsafePayloadError
 
@@ -113,7 +114,7 @@ class _Writer:
         if not seen.done and cls not in _SHELLS:
             path = format_path(self.keys)
             message = (
-                f"cannot encode {_label(obj)} at {path}: it contains itself, and a load could not make it "
+                f"cannot encode {label(obj)} at {path}: it contains itself, and a load could not make it "
                 "before its contents; only lists and dicts may be part of a cycle"
             )
             raise EncodeError(message, path)
@@ -182,7 +183,7 @@ class _Writer:
             return self.encoder.expand(obj)
         except EncodeError as err:
             path = format_path(self.keys)
-            raise _located(err, f"cannot encode {_label(obj)} at {path}: ", path) from err.__cause__
+            raise located(err, f"cannot encode {label(obj)} at {path}: ", path) from err.__cause__
 
 
 def read(tree: Any, policy: Any, *, preserve_order: bool = False) -> Any:

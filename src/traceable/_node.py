@@ -9,7 +9,7 @@ from typing import Any, Union
 
 from traceable import _wire
 from traceable._audit import Pairs, b64_size
-from traceable._encode import format_path
+from traceable._paths import format_path
 
 __all__ = [
     "SCALARS",

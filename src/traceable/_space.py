@@ -22,7 +22,7 @@ import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
-from traceable._encode import format_path
+from traceable._paths import format_path
 from traceable.exceptions import SearchSpaceError
 
 __all__ = ["TYPES", "sample_parameters", "validate_search_space"]

@@ -18,8 +18,8 @@ from typing import Any
 from traceable import _registry, _wire
 from traceable._audit import Pairs
 from traceable._decode import parse_pairs
-from traceable._encode import format_path
 from traceable._node import Invalid, Key, Node, count, fold, scalar, to_json
+from traceable._paths import format_path
 from traceable._policy import LoadPolicy
 from traceable._tree_kinds import KINDS, codec
 
