@@ -27,8 +27,8 @@ from typing import Any
 
 from traceable import _wire
 from traceable._codecs import stdlib
-from traceable._decode import _MARKERS, _Decoder, _Failure
 from traceable._encode import Encoder
+from traceable._markers import MARKERS, Decoder, MarkerFailure
 from traceable._paths import format_path, label, located
 from traceable._symbols import is_function
 from traceable.exceptions import DecodeError, EncodeError, UnsafePayloadError
@@ -203,7 +203,7 @@ def read(tree: Any, policy: Any, *, preserve_order: bool = False) -> Any:
             f"format {VERSION}: upgrade traceable to load it"
         )
         raise DecodeError(message, "$")
-    reader = _Reader(_Decoder(policy), collections.OrderedDict if preserve_order else dict)
+    reader = _Reader(Decoder(policy), collections.OrderedDict if preserve_order else dict)
     try:
         return reader.read(tree["value"])
     except RecursionError as err:
@@ -215,7 +215,7 @@ _PENDING = object()  # an __id__ whose object is being made, and cannot be refer
 
 
 class _Reader:
-    def __init__(self, decoder: _Decoder, mapping: Callable[[], Any]) -> None:
+    def __init__(self, decoder: Decoder, mapping: Callable[[], Any]) -> None:
         self.decoder = decoder
         self.mapping = mapping
         self.objects: dict[Any, Any] = {}  # __id__ -> object
@@ -227,7 +227,7 @@ class _Reader:
             return self._fill_list([], node)
         if cls is not dict or not node:
             return self.mapping() if cls is dict else node
-        if _MARKERS.isdisjoint(node):
+        if MARKERS.isdisjoint(node):
             return self._fill_dict(self.mapping(), node.items())
         if _wire.ID in node:
             return self._read_shared(node)
@@ -243,7 +243,7 @@ class _Reader:
         values = self._fill_dict({}, node.items())
         try:
             return self.decoder.hook(values)
-        except _Failure as failure:
+        except MarkerFailure as failure:
             raise failure.located(format_path(self.keys)) from failure.error
 
     def _fill_list(self, out: list[Any], items: list[Any]) -> list[Any]:
@@ -294,7 +294,7 @@ class _Reader:
         if type(value) is list:
             out = self.objects[number] = []
             self._fill_list(out, value)
-        elif type(value) is dict and _MARKERS.isdisjoint(value):
+        elif type(value) is dict and MARKERS.isdisjoint(value):
             out = self.objects[number] = self.mapping()
             self._fill_dict(out, value.items())
         elif type(value) is dict and set(value) == {_wire.ITEMS}:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 
 from strategies import lossless_values, values
-from traceable import UnsafePayloadError, _decode, dump
+from traceable import UnsafePayloadError, dump
+from traceable._markers import MARKERS
 from traceable._node import Node, to_json
 from traceable._policy import LoadPolicy
 from traceable._tree import read_tree
@@ -20,7 +21,7 @@ def _walk(node: Node):
         yield from _walk(child)
 
 
-@pytest.mark.parametrize("marker", sorted(_decode._MARKERS))
+@pytest.mark.parametrize("marker", sorted(MARKERS))
 def test_every_marker_a_load_acts_on_is_recognised(marker):
     node = read_tree(json.dumps({marker: None}))
     assert node.kind != "object"
