@@ -17,7 +17,7 @@ import typing
 from typing import Any
 
 from traceable._encode import format_path
-from traceable._interop_export import JSONARGPARSE_KEYS
+from traceable._interop_forms import JSONARGPARSE_KEYS
 from traceable._policy import LoadPolicy
 from traceable._symbols import import_path, unwrap
 from traceable._tracing import retrace
