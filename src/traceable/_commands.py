@@ -20,8 +20,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from traceable._api import audit, dump, load, payload_text
+from traceable._api import audit, dump, load
 from traceable._diff import diff_trees
+from traceable._files import payload_text
 from traceable._policy import LoadPolicy
 from traceable._render import Style, audit_lines, diff_lines, printable, tree_lines
 from traceable._tree import Node, read_tree, to_json

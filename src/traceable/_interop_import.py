@@ -16,7 +16,7 @@ import types
 import typing
 from typing import Any
 
-from traceable._interop_export import JSONARGPARSE_KEYS
+from traceable._interop_forms import JSONARGPARSE_KEYS
 from traceable._paths import format_path
 from traceable._policy import LoadPolicy
 from traceable._symbols import import_path, unwrap

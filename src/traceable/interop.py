@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from traceable._api import policy_for
-from traceable._interop_export import HydraExporter, JsonargparseExporter
+from traceable._interop_forms import HydraExporter, JsonargparseExporter
 from traceable._interop_import import (
     HydraImporter,
     JsonargparseImporter,
