@@ -31,6 +31,7 @@ _PLAIN_DECODER = json.JSONDecoder()
 # How dump(..., lossless=True) begins, after any comment lines.
 _LOSSLESS_HEAD = re.compile(r'(?:\s*(?:#|//)[^\n]*\n)*\s*\{\s*"__lossless__"\s*:')
 _ORDERED_DECODER = json.JSONDecoder(object_pairs_hook=OrderedDict)
+_GC_PAUSE_SIZE = 1 << 16  # characters: a larger payload loads with the cyclic GC paused
 
 
 def strip_comments(text: str) -> str:
@@ -112,9 +113,6 @@ def _checked_loads(text: str, preserve_order: bool, ignore_comments: bool, polic
     if policy is not None:
         check(text, policy, ignore_comments=ignore_comments)
     return _loads(text, preserve_order, ignore_comments, policy)
-
-
-_GC_PAUSE_SIZE = 1 << 16
 
 
 def check(

@@ -94,7 +94,15 @@ class Encoder:
         except TypeError as err:  # dict keys the JSON writer cannot take
             bad = locate(obj, _has_bad_key, use_trace=self.use_trace)
             if bad is None:
-                raise EncodeError(f"cannot encode the value: {err}") from err
+                unordered = locate(obj, _has_unordered_keys, use_trace=self.use_trace)
+                if unordered is None:
+                    raise EncodeError(f"cannot encode the value: {err}") from err
+                raise EncodeError(
+                    f"cannot encode the dict at {unordered} with sort_keys=True: its keys are of types "
+                    f"that have no order between them ({err}); make them all strings, or dump without "
+                    "sort_keys",
+                    unordered,
+                ) from err
             raise EncodeError(
                 f"cannot encode the dict at {bad}: its keys must be str, int, float, bool or None "
                 f"for JSON ({err}); convert the keys to strings, or dump with lossless=True, which keeps keys "
@@ -319,6 +327,16 @@ def _optional_library(cls: type, compact_arrays: bool) -> Callable[[Any], Any] |
 
 def _has_bad_key(obj: Any) -> bool:
     return isinstance(obj, dict) and not all(isinstance(k, _NATIVE_KEYS) for k in obj)
+
+
+def _has_unordered_keys(obj: Any) -> bool:
+    if not isinstance(obj, dict):
+        return False
+    try:
+        sorted(obj)
+    except TypeError:
+        return True
+    return False
 
 
 _ENCODERS: dict[tuple[Any, ...], Encoder] = {}

@@ -18,9 +18,9 @@ from traceable._codecs import stdlib
 from traceable._traced import record_parts
 from traceable.exceptions import EncodeError, PayloadTooLarge
 
-__all__ = ["find_json_error", "format_path", "label", "locate", "located"]
+__all__ = ["IDENTIFIER", "find_json_error", "format_path", "label", "locate", "located"]
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")  # a key written .key, not ["key"]
 
 
 def format_path(keys: tuple[str | int, ...] | list[str | int]) -> str:
@@ -29,7 +29,7 @@ def format_path(keys: tuple[str | int, ...] | list[str | int]) -> str:
     for key in keys:
         if isinstance(key, int) and not isinstance(key, bool):
             parts.append(f"[{key}]")
-        elif isinstance(key, str) and _IDENTIFIER.match(key):
+        elif isinstance(key, str) and IDENTIFIER.match(key):
             parts.append(f".{key}")
         else:
             parts.append(f"[{json.dumps(str(key))}]")

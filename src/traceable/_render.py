@@ -7,12 +7,12 @@ decides the output is a terminal that wants it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 
 from traceable._audit import Finding
 from traceable._diff import Change
 from traceable._node import Node
+from traceable._paths import IDENTIFIER
 from traceable._policy import LoadPolicy
 
 __all__ = ["Style", "audit_lines", "diff_lines", "printable", "tree_lines"]
@@ -37,7 +37,6 @@ _KIND_COLOURS = {
     "set": DIM,
     "frozenset": DIM,
 }
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def printable(text: str) -> str:
@@ -124,7 +123,7 @@ def _text(node: Node, style: Style) -> str:
 def _label(key: str | int | None) -> str:
     if isinstance(key, int):
         return f"[{key}]"
-    if key is None or _IDENTIFIER.match(key):
+    if key is None or IDENTIFIER.match(key):
         return key or ""
     return json.dumps(key, ensure_ascii=False)
 

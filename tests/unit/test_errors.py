@@ -152,6 +152,21 @@ def test_a_dict_with_keys_json_cannot_take_says_where_and_points_to_the_lossless
     )
 
 
+def test_sort_keys_on_keys_without_an_order_says_which_dict_and_what_to_do(tmp_path):
+    value = {"cfg": {"layers": {1: "conv", "head": "linear"}}}
+    for target in (None, tmp_path / "out.json"):
+        with pytest.raises(EncodeError) as err:
+            dump(value, target, sort_keys=True) if target else dump(value, sort_keys=True)
+        assert err.value.path == "$.cfg.layers"
+        assert str(err.value) == (
+            "cannot encode the dict at $.cfg.layers with sort_keys=True: its keys are of types that have no "
+            "order between them ('<' not supported between instances of 'str' and 'int'); make them all "
+            "strings, or dump without sort_keys"
+        )
+    assert not (tmp_path / "out.json").exists()
+    assert load(dump(value, sort_keys=True, lossless=True)) == value  # keys of any type, kept as items
+
+
 def test_an_iterator_is_refused_in_one_sentence_that_says_what_to_pass():
     with pytest.raises(EncodeError) as err:
         dump({"data": [(i for i in range(3))]})
