@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             {},
         ),
         (
-            "2,000 traced instances, 6 deep",
+            "2,538 traced instances, 6 deep",
             workloads.traced_graph,
             lambda: workloads.traced_graph(traced=False),
             2.0,

@@ -102,7 +102,7 @@ def trial_parameters(seed: int = 0) -> dict[str, Any]:
 
 
 def traced_graph(scale: int = 1, seed: int = 0, traced: bool = True) -> Any:
-    """About 2,000 traced instances per unit of scale, nested 6 deep."""
+    """2,000 or more traced instances per unit of scale (2,538 at scale 1), nested 6 deep."""
     rng = random.Random(seed)
     make = TracedBlock if traced else Block
     count = 0
