@@ -23,14 +23,12 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from traceable._paths import format_path
+from traceable._paths import Keys, format_path
 from traceable._symbols import import_path, is_function, unwrap
 from traceable._traced import is_traceable, record_parts
 from traceable.exceptions import EncodeError
 
-__all__ = ["Call", "Exporter", "Keys", "import_name", "is_parameters"]
-
-Keys = tuple[str | int, ...]
+__all__ = ["Call", "Exporter", "import_name", "is_parameters"]
 
 
 class Call:

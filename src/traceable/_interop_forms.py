@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from traceable._interop_export import Call, Exporter, Keys, import_name
-from traceable._paths import format_path
+from traceable._interop_export import Call, Exporter, import_name
+from traceable._paths import Keys, format_path
 from traceable._symbols import unwrap
 from traceable._traced import record_parts
 from traceable.exceptions import EncodeError

@@ -17,7 +17,7 @@ import typing
 from typing import Any
 
 from traceable._interop_forms import JSONARGPARSE_KEYS
-from traceable._paths import format_path
+from traceable._paths import Keys, format_path
 from traceable._policy import LoadPolicy
 from traceable._symbols import import_path, unwrap
 from traceable._tracing import retrace
@@ -25,7 +25,6 @@ from traceable.exceptions import DecodeError, UnsafePayloadError
 
 __all__ = ["HydraImporter", "JsonargparseImporter", "refuse_resolvers", "refuse_yaml_aliases"]
 
-Keys = tuple[str | int, ...]
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
 # Hydra's own helpers that turn a dotted path into the object it names, rather than call it.

@@ -18,12 +18,13 @@ from traceable._codecs import stdlib
 from traceable._traced import record_parts
 from traceable.exceptions import EncodeError, PayloadTooLarge
 
-__all__ = ["IDENTIFIER", "find_json_error", "format_path", "label", "locate", "located"]
+__all__ = ["IDENTIFIER", "Keys", "find_json_error", "format_path", "label", "locate", "located"]
 
+Keys = tuple[str | int, ...]  # a place in a payload: the keys and indexes from its root
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")  # a key written .key, not ["key"]
 
 
-def format_path(keys: tuple[str | int, ...] | list[str | int]) -> str:
+def format_path(keys: Keys | list[str | int]) -> str:
     """``("model", "__kwargs__", "layers", 3)`` -> ``$.model.__kwargs__.layers[3]``."""
     parts = ["$"]
     for key in keys:
@@ -57,7 +58,7 @@ def located(error: EncodeError, prefix: str, path: str) -> EncodeError:
 def locate(root: Any, match: Callable[[Any], bool], *, use_trace: bool) -> str | None:
     """The JSON path of the first value in ``root`` (depth first) that ``match`` accepts."""
     seen: set[int] = set()
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
+    stack: list[tuple[Any, Keys]] = [(root, ())]
     while stack:
         obj, keys = stack.pop()
         if match(obj):
@@ -87,7 +88,7 @@ def find_json_error(root: Any, message: str, *, use_trace: bool) -> tuple[str, s
 
 
 def _locate_cycle(root: Any, use_trace: bool) -> str | None:
-    def visit(obj: Any, keys: tuple[str | int, ...], ancestors: set[int]) -> str | None:
+    def visit(obj: Any, keys: Keys, ancestors: set[int]) -> str | None:
         if id(obj) in ancestors:
             return format_path(keys)
         if not isinstance(obj, (dict, list, tuple)) and record_parts(obj) is None:

@@ -22,7 +22,7 @@ import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
-from traceable._paths import format_path
+from traceable._paths import Keys, format_path
 from traceable.exceptions import SearchSpaceError
 
 __all__ = ["TYPES", "sample_parameters", "validate_search_space"]
@@ -56,7 +56,6 @@ _ALIASES = {"gaussian": "normal", "categorical": "choice", "int": "randint", "in
 _SHAPE = '{"_type": ..., "_value": [...]}'
 
 Draw = Callable[[random.Random], Any]
-Keys = tuple[str | int, ...]
 
 
 def validate_search_space(space: object) -> None:
