@@ -59,6 +59,11 @@ class Encoder:
         self.pickle_size_limit = pickle_size_limit
         self.compact_arrays = compact_arrays
         self._handlers: dict[type, Callable[[Any], Any]] = {}
+        # The wire names of the classes and functions one dump writes, each computed once:
+        # a class without an import path (defined in __main__) is pickled once, not once per
+        # instance. Forgotten when the dump ends, so a class changed between dumps is pickled
+        # as it is then, and nothing the names were made from is kept alive.
+        self._symbol_names: dict[int, tuple[Any, str]] = {}
         self._generation = _registry.generation  # of the codecs the handlers were chosen from
         self._json = json.JSONEncoder(allow_nan=allow_nan, default=self._default, **json_kwargs)
         # Streaming to a file writes the outer containers piece by piece; it needs the
@@ -71,6 +76,17 @@ class Encoder:
         Raises:
             EncodeError: a value cannot be encoded; the error names its path.
         """
+        try:
+            return self._encode(obj)
+        finally:
+            self.end_dump()
+
+    def end_dump(self) -> None:
+        """Forget the symbol names of the dump that ended (see ``_symbol_names``)."""
+        if self._symbol_names:
+            self._symbol_names.clear()
+
+    def _encode(self, obj: Any) -> str:
         if self._generation != _registry.generation:  # (refresh(), inlined: this is per call)
             self.refresh()
         try:
@@ -142,12 +158,14 @@ class Encoder:
         try:
             yield from self._pieces(obj, depth)
         except EncodeError:
-            self.encode(obj)  # the error again, with the path from the root
+            self._encode(obj)  # the error again, with the path from the root
             raise
+        finally:
+            self.end_dump()
 
     def _pieces(self, obj: Any, depth: int) -> Iterator[str]:
         if not self._streamable or depth <= 0 or type(obj) not in (dict, list) or not obj:
-            yield self.encode(obj)
+            yield self._encode(obj)
             return
         item_separator = self._json.item_separator
         if type(obj) is list:
@@ -184,7 +202,7 @@ class Encoder:
             elif self._json.skipkeys:
                 return None
             else:
-                self.encode({key: None})  # raises the located error
+                self._encode({key: None})  # raises the located error
         quote = json.encoder.encode_basestring_ascii if self._json.ensure_ascii else json.encoder.encode_basestring
         return quote(key)
 
@@ -247,7 +265,7 @@ class Encoder:
             symbol, args, kwargs = obj.trace_symbol, obj.trace_args, obj.trace_kwargs
         else:  # an undecorated subclass of a traced class
             return self._convert_untraced(obj)
-        out: dict[str, Any] = {_wire.SYMBOL: symbol_name(symbol, self.pickle_size_limit)}
+        out: dict[str, Any] = {_wire.SYMBOL: self._symbol_name(symbol)}
         if args:
             out[_wire.ARGS] = args
         if kwargs:
@@ -258,7 +276,7 @@ class Encoder:
         if hasattr(obj, "_dump") and hasattr(obj, "_load"):
             return self._convert_custom(obj)
         if isinstance(obj, type) or is_function(obj):
-            return {_wire.TYPE: symbol_name(obj, self.pickle_size_limit)}
+            return {_wire.TYPE: self._symbol_name(obj)}
         if hasattr(obj, "__dict__") or hasattr(obj, "__slots__"):
             return self._convert_pickled(obj)
         for cls, encoder in stdlib.ENCODERS.items():  # subclasses of bytes, range, ...
@@ -278,7 +296,15 @@ class Encoder:
             raise EncodeError(f"its _dump() must return a dict, but it returned {label(fields)}")
         if _wire.INSTANCE_TYPE in fields:
             raise EncodeError(f"the dict its _dump() returns must not have the key {_wire.INSTANCE_TYPE!r}")
-        return {**fields, _wire.INSTANCE_TYPE: symbol_name(type(obj), self.pickle_size_limit)}
+        return {**fields, _wire.INSTANCE_TYPE: self._symbol_name(type(obj))}
+
+    def _symbol_name(self, obj: Any) -> str:
+        cached = self._symbol_names.get(id(obj))
+        if cached is not None and cached[0] is obj:
+            return cached[1]
+        name = symbol_name(obj, self.pickle_size_limit)
+        self._symbol_names[id(obj)] = (obj, name)
+        return name
 
     def _convert_pickled(self, obj: Any) -> dict[str, Any]:
         try:

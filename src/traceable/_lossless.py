@@ -62,6 +62,8 @@ def write(obj: Any, encoder: Encoder, *, sort_keys: bool = False) -> dict[str, A
     except RecursionError as err:
         message = f"cannot encode the value: it nests deeper than Python's recursion limit ({sys.getrecursionlimit()})"
         raise EncodeError(message) from err
+    finally:
+        encoder.end_dump()
     return envelope
 
 

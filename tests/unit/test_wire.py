@@ -174,6 +174,42 @@ def trace_local_class():
     return Local
 
 
+def test_a_class_without_an_import_path_is_pickled_once_per_dump_and_anew_in_the_next(monkeypatch, tmp_path):
+    from traceable import _symbols
+
+    pickled = []
+    real = _symbols.pickle_b64
+    monkeypatch.setattr(_symbols, "pickle_b64", lambda obj: pickled.append(obj) or real(obj))
+    local = trace_local_class()
+    items = [local(i) for i in range(50)]
+    for mode in ({}, {"lossless": True}):
+        pickled.clear()
+        assert [x.q for x in load(dump(items, **mode))] == list(range(50))
+        assert pickled == [local]  # one pickle for 50 instances, however many times it is written
+    pickled.clear()
+    dump(items, tmp_path / "items.json")  # written item by item: still one dump
+    assert pickled == [local]
+    assert [x.q for x in load(fp=tmp_path / "items.json")] == list(range(50))
+
+    local.unit = "cm"  # changed between dumps: the next dump writes it as it is now
+    assert load(dump(local(1))).unit == "cm"
+
+
+def test_a_dump_keeps_no_function_it_named_alive_once_it_has_ended():
+    import gc
+    import weakref
+
+    def make(big):
+        return lambda: len(big)
+
+    function = make(bytearray(10**6))
+    assert load(dump({"f": function, "g": function}, pickle_size_limit=-1))["g"]() == 10**6
+    ref = weakref.ref(function)
+    del function
+    gc.collect()
+    assert ref() is None
+
+
 def test_lambda_as_a_value_is_pickled():
     text = dump({"f": lambda x: x + 1})
     assert text.startswith('{"f": {"__nni_type__": "bytes:')
