@@ -30,7 +30,7 @@ from traceable._codecs import stdlib
 from traceable._encode import Encoder
 from traceable._markers import MARKERS, Decoder, MarkerFailure
 from traceable._paths import format_path, label, located
-from traceable._symbols import is_function
+from traceable._symbols import is_function, path_name
 from traceable.exceptions import DecodeError, EncodeError, UnsafePayloadError
 
 __all__ = ["VERSION", "read", "write"]
@@ -43,8 +43,11 @@ _SHELLS = frozenset({list, dict})
 
 
 def _is_singleton(obj: Any) -> bool:
-    # Values that load as the very same object anyway: written in full each time.
-    return isinstance(obj, (type, enum.Enum)) or is_function(obj) or obj is ...
+    # Values that load as the very same object anyway: written in full each time. A class
+    # or function without an import path is pickled: written once, and referred to after.
+    if isinstance(obj, type) or is_function(obj):
+        return path_name(obj) is not None
+    return isinstance(obj, enum.Enum) or obj is ...
 
 
 def write(obj: Any, encoder: Encoder, *, sort_keys: bool = False) -> dict[str, Any]:

@@ -79,6 +79,28 @@ def test_an_object_reached_twice_is_written_once():
     )
 
 
+def test_a_class_or_function_without_an_import_path_is_written_once_and_referred_to_after():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Point:  # local: pickled, as one defined in __main__ or a notebook is
+        x: int
+
+    scale = lambda value: 2 * value  # noqa: E731
+    points = [Point(i) for i in range(100)]
+    text = dump({"points": points, "fns": [scale, scale, len, len]}, lossless=True)
+    assert text.count('"bytes:') == 2  # the class once, the function once, not 101 and 2 times
+    assert text.count('"path:builtins.len"') == 2  # importable: written in full, loads the same anyway
+    loaded = load(text)
+    assert [p.x for p in loaded["points"]] == list(range(100))
+    assert len({type(p) for p in loaded["points"]}) == 1
+    assert loaded["fns"][0] is loaded["fns"][1]
+    assert loaded["fns"][0](21) == 42
+    assert loaded["fns"][2] is loaded["fns"][3] is len
+    with pytest.raises(UnsafePayloadError, match="allow_pickle"):
+        load(text, safe=True)  # the pickle is checked where it is written, once
+
+
 def test_cycles_through_lists_and_dicts_survive():
     loop: list = [1]
     loop.append(loop)
