@@ -1,7 +1,7 @@
 """Golden payloads: files written once that every later version must load, and write again.
 
 Each file in tests/golden/ pins a marker's exact text. If a change to the format is
-intended, regenerate with ``python tests/unit/test_golden.py`` and say so in the changelog:
+intended, regenerate with ``PYTHONPATH=tests python tests/unit/test_golden.py`` and say so in the changelog:
 payloads already written by users look like these files.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -42,20 +41,26 @@ def beyond_nni() -> dict[str, Any]:
 
 
 def libraries() -> dict[str, Any]:
-    """numpy scalars and records, torch values, attrs and pydantic records (written on a little-endian machine)."""
+    """numpy scalars and records, attrs and pydantic records (written on a little-endian machine)."""
     np = pytest.importorskip("numpy")
-    torch = pytest.importorskip("torch")
     return {
         "numpy scalars": [np.float32(1.5), np.int64(-2), np.bool_(True), np.complex64(1j), np.datetime64("2024-01-02")],
         "numpy 0-d array": np.array(2, dtype=np.uint8),
         "numpy records": np.array([(1, (0.5, -1.0), "ab")], dtype=[("id", "<i4"), ("xy", "<f8", (2,)), ("tag", "<U2")]),
+        "attrs": samples.AttrsRun("run", 7, ["a"]),
+        "pydantic": samples.TrainConfig(batchSize=8, shape=(2, 3), note="extra"),
+    }
+
+
+def torch_values() -> dict[str, Any]:
+    """torch dtypes, devices, tensors and parameters (apart, so the rest runs without torch)."""
+    torch = pytest.importorskip("torch")
+    return {
         "torch dtype": torch.bfloat16,
         "torch device": torch.device("cuda", 1),
         "tensor": torch.arange(4, dtype=torch.float32).reshape(2, 2),
         "bfloat16 tensor": torch.tensor([1.5, -2.0], dtype=torch.bfloat16),
         "parameter": torch.nn.Parameter(torch.tensor([0.5])),
-        "attrs": samples.AttrsRun("run", 7, ["a"]),
-        "pydantic": samples.TrainConfig(batchSize=8, shape=(2, 3), note="extra"),
     }
 
 
@@ -84,6 +89,7 @@ CASES = {
     "beyond-nni.json": (beyond_nni, {}),
     "libraries.json": (libraries, {}),
     "lossless-v1.json": (lossless, {"lossless": True}),
+    "torch.json": (torch_values, {}),
 }
 
 
@@ -101,7 +107,7 @@ def test_dump_writes_the_golden_text(name):
 def test_the_golden_payload_loads_to_the_value(name):
     expected = CASES[name][0]()  # (first: it skips when an optional library is missing)
     loaded = load(fp=GOLDEN / name)
-    if name == "libraries.json":  # arrays and tensors compare by value, not with ==
+    if name in ("libraries.json", "torch.json"):  # arrays and tensors compare by value, not with ==
         assert equal(loaded, expected)
         return
     if name.startswith("lossless"):
@@ -113,7 +119,6 @@ def test_the_golden_payload_loads_to_the_value(name):
 
 
 if __name__ == "__main__":  # regenerate the files
-    sys.path.insert(0, str(Path(__file__).parent.parent))
     for name in CASES:
         (GOLDEN / name).write_text(_text(name))
         print("wrote", GOLDEN / name)
