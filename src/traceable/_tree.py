@@ -53,6 +53,7 @@ class _Reader:
     def __init__(self, policy: LoadPolicy | None) -> None:
         self.policy = policy
         self.max_depth = None if policy is None else policy.max_depth
+        self.shared: dict[int, Node] = {}  # lossless: the objects shared by number, read so far
 
     def node(self, value: Any, keys: tuple[Key, ...], key: Key | None, depth: int) -> Node:
         # depth: the containers around ``value``.

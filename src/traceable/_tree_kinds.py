@@ -23,6 +23,8 @@ __all__ = ["KINDS", "Reader", "codec"]
 class Reader(Protocol):
     """What a handler reads the values inside a marker object with."""
 
+    shared: dict[int, Node]  # lossless: the objects shared by number, read so far
+
     def node(self, value: Any, keys: tuple[Key, ...], key: Key | None, depth: int) -> Node:
         """The node of ``value``, inside ``depth`` containers."""
 
@@ -115,6 +117,7 @@ def _shared(reader: Reader, obj: dict[str, Any], keys: tuple[Key, ...], key: Key
     node = reader.node(obj[_wire.VALUE], (*keys, _wire.VALUE), key, depth + 1)
     node.summary += f" (shared as #{number})"
     node.fields = {**node.fields, "id": number}
+    reader.shared[number] = node
     return node
 
 
@@ -133,8 +136,12 @@ def _record(reader: Reader, obj: dict[str, Any], keys: tuple[Key, ...], key: Key
     cls, fields = data.get("type"), data.get("fields")
     if not isinstance(cls, Pairs) or not isinstance(fields, Pairs) or set(data) != {"type", "fields"}:
         raise Invalid(f'expected {{"type": <class>, "fields": {{...}}}} under {marker}')
-    name = dict(cls).get(_wire.TYPE)
-    symbol, size = symbol_name(name)
+    # The class is written in full, or (lossless, without an import path) shared by number.
+    of = reader.node(cls, (*keys, marker, "type"), "type", depth + 2)
+    of = reader.shared.get(of.fields["id"], of) if of.kind == "ref" else of
+    if of.kind != "symbol":
+        raise Invalid(f'the "type" under {marker} must be a class ({{"{_wire.TYPE}": ...}}), not {of.summary}')
+    symbol, size, name = of.fields["symbol"], of.fields["pickled_size"], of.token
     node = reader.entries("record", fields, (*keys, marker, "fields"), key, depth + 2)
     node.keys, kind = keys, "dataclass" if marker == _wire.DATACLASS else "named tuple"
     node.summary = f"{kind} {symbol}" if symbol is not None else f"{kind} (pickled class, {plural(size or 0, 'byte')})"

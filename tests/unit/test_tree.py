@@ -81,6 +81,29 @@ def test_a_record_of_a_pickled_class_is_named_by_the_pickle_size():
     )
 
 
+def test_a_lossless_record_names_its_pickled_class_where_it_is_shared_and_where_it_is_referred_to():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Point:  # local: pickled, written once in the lossless mode
+        x: int
+
+    tree = read_tree(dump([Point(1), Point(2)], lossless=True))
+    records = (tree.children or [])[0].children or []
+    size = records[0].summary.removeprefix("dataclass (pickled class, ").removesuffix(" bytes)")
+    assert int(size.replace(",", "")) > 100
+    assert [(node.kind, node.summary) for node in records] == [
+        ("record", f"dataclass (pickled class, {size} bytes)")
+    ] * 2
+    assert records[0].token == records[1].token  # the same class, for diff
+
+
+def test_a_record_whose_type_is_not_a_class_is_invalid():
+    tree = read_tree('{"__dataclass__": {"type": {"x": 1}, "fields": {"x": 1}}}')
+    assert tree.kind == "invalid"
+    assert 'the "type" under __dataclass__ must be a class ({"__nni_type__": ...})' in tree.summary
+
+
 def test_node_fields_for_machines():
     tree = read_tree(
         '{"f": {"__nni_type__": "bytes:AAAA"}, "o": {"__nni_obj__": "AAA=", "python": "3.11"}, '
