@@ -95,7 +95,11 @@ def dump(
         obj = _lossless.write(obj, encoder, sort_keys=bool(json_kwargs.get("sort_keys")))
     if fp is None:
         return encoder.encode(obj)
-    write_payload(fp, encoder.iter_encode(obj))
+    pieces = encoder.iter_encode(obj)
+    try:
+        write_payload(fp, pieces)
+    finally:
+        pieces.close()  # ends the dump even when writing failed half way
     return None
 
 

@@ -13,7 +13,8 @@ import enum
 import json
 import pathlib
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from traceable import _registry, _wire
@@ -36,8 +37,18 @@ class _Failure(Exception):
         self.error = error
 
 
+class _DumpState(threading.local):
+    """What one thread's dump under way remembers: the wire names it wrote, by identity."""
+
+    def __init__(self) -> None:
+        self.names: dict[int, tuple[Any, str]] | None = None
+
+
 class Encoder:
-    """Encodes with one set of options; made once per set and reused across calls."""
+    """Encodes with one set of options; made once per set and reused across calls and threads.
+
+    Its only state for one dump is per thread (``_dump``), and is dropped when the dump ends.
+    """
 
     def __init__(
         self,
@@ -61,9 +72,9 @@ class Encoder:
         self._handlers: dict[type, Callable[[Any], Any]] = {}
         # The wire names of the classes and functions one dump writes, each computed once:
         # a class without an import path (defined in __main__) is pickled once, not once per
-        # instance. Forgotten when the dump ends, so a class changed between dumps is pickled
-        # as it is then, and nothing the names were made from is kept alive.
-        self._symbol_names: dict[int, tuple[Any, str]] = {}
+        # instance. Per thread, and forgotten when the dump ends, so a class changed between
+        # dumps (or by another thread) is pickled as it is then, and nothing named is kept alive.
+        self._dump = _DumpState()
         self._generation = _registry.generation  # of the codecs the handlers were chosen from
         self._json = json.JSONEncoder(allow_nan=allow_nan, default=self._default, **json_kwargs)
         # Streaming to a file writes the outer containers piece by piece; it needs the
@@ -82,9 +93,10 @@ class Encoder:
             self.end_dump()
 
     def end_dump(self) -> None:
-        """Forget the symbol names of the dump that ended (see ``_symbol_names``)."""
-        if self._symbol_names:
-            self._symbol_names.clear()
+        """Forget what this thread's dump remembered (the wire names it wrote)."""
+        state = self._dump
+        if state.names is not None:
+            state.names = None
 
     def _encode(self, obj: Any) -> str:
         if self._generation != _registry.generation:  # (refresh(), inlined: this is per call)
@@ -110,13 +122,15 @@ class Encoder:
         except TypeError as err:  # dict keys the JSON writer cannot take
             bad = locate(obj, _has_bad_key, use_trace=self.use_trace)
             if bad is None:
-                unordered = locate(obj, _has_unordered_keys, use_trace=self.use_trace)
+                unordered = None
+                if self._json.sort_keys and "not supported between" in str(err):
+                    unordered = locate(obj, _has_unordered_keys, use_trace=self.use_trace)
                 if unordered is None:
                     raise EncodeError(f"cannot encode the value: {err}") from err
                 raise EncodeError(
                     f"cannot encode the dict at {unordered} with sort_keys=True: its keys are of types "
-                    f"that have no order between them ({err}); make them all strings, or dump without "
-                    "sort_keys",
+                    f"that have no order between them ({err}); make them all strings, dump without "
+                    "sort_keys, or dump with lossless=True, which keeps keys of any type",
                     unordered,
                 ) from err
             raise EncodeError(
@@ -148,7 +162,7 @@ class Encoder:
         except Exception as err:  # a user's _dump() or codec raised
             raise EncodeError(f"{type(err).__name__}: {err}") from err
 
-    def iter_encode(self, obj: Any, depth: int = 2) -> Iterator[str]:
+    def iter_encode(self, obj: Any, depth: int = 2) -> Generator[str, None, None]:
         """Encode ``obj`` in pieces, for writing to a file without holding all the text.
 
         The outer ``depth`` levels of plain dicts and lists are written item by item; the
@@ -299,11 +313,14 @@ class Encoder:
         return {**fields, _wire.INSTANCE_TYPE: self._symbol_name(type(obj))}
 
     def _symbol_name(self, obj: Any) -> str:
-        cached = self._symbol_names.get(id(obj))
+        names = self._dump.names
+        if names is None:
+            names = self._dump.names = {}
+        cached = names.get(id(obj))
         if cached is not None and cached[0] is obj:
             return cached[1]
         name = symbol_name(obj, self.pickle_size_limit)
-        self._symbol_names[id(obj)] = (obj, name)
+        names[id(obj)] = (obj, name)
         return name
 
     def _convert_pickled(self, obj: Any) -> dict[str, Any]:

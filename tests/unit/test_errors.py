@@ -161,9 +161,16 @@ def test_sort_keys_on_keys_without_an_order_says_which_dict_and_what_to_do(tmp_p
         assert str(err.value) == (
             "cannot encode the dict at $.cfg.layers with sort_keys=True: its keys are of types that have no "
             "order between them ('<' not supported between instances of 'str' and 'int'); make them all "
-            "strings, or dump without sort_keys"
+            "strings, dump without sort_keys, or dump with lossless=True, which keeps keys of any type"
         )
     assert not (tmp_path / "out.json").exists()
+    # Without sort_keys, such a dict is fine, and is not blamed for another value's error.
+    assert dump({"ok": {1: "x", "b": 2}}) == '{"ok": {"1": "x", "b": 2}}'
+    pd = pytest.importorskip("pandas")
+    hidden = pd.DataFrame({"c": [{(1, 2): 3}]})  # a bad key where no path reaches
+    with pytest.raises(EncodeError) as err:
+        dump({"ok": {1: "x", "b": 2}, "frame": hidden})
+    assert "sort_keys" not in str(err.value)
     assert load(dump(value, sort_keys=True, lossless=True)) == value  # keys of any type, kept as items
 
 

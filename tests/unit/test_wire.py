@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import collections
 import datetime as dt
 import enum
+import io
+import json
 import math
 import pathlib
 from decimal import Decimal
@@ -191,8 +194,49 @@ def test_a_class_without_an_import_path_is_pickled_once_per_dump_and_anew_in_the
     assert pickled == [local]
     assert [x.q for x in load(fp=tmp_path / "items.json")] == list(range(50))
 
-    local.unit = "cm"  # changed between dumps: the next dump writes it as it is now
-    assert load(dump(local(1))).unit == "cm"
+    local.unit = "centimetres"  # changed between dumps: the next dump pickles it as it is now
+    assert "centimetres" in _pickled_class_text(dump(local(1)))
+
+
+def _pickled_class_text(text: str) -> str:
+    # What the pickle of the one class in ``text`` holds (a load in this process would give
+    # the live class back, whatever the pickle says: cloudpickle keeps track of it).
+    symbol = json.loads(text)["__symbol__"]
+    return base64.b64decode(symbol.removeprefix("bytes:")).decode("latin-1")
+
+
+def test_a_dump_in_another_thread_and_one_abandoned_half_way_leave_no_stale_pickle(tmp_path):
+    import threading
+
+    local = trace_local_class()
+    first_piece_out, go_on = threading.Event(), threading.Event()
+
+    class SlowFile(io.StringIO):  # holds the dump in the middle, with the class named already
+        def write(self, text: str) -> int:
+            if '"bytes:' in text and not first_piece_out.is_set():
+                first_piece_out.set()
+                go_on.wait(10)
+            return super().write(text)
+
+    other = threading.Thread(target=dump, args=([local(1), local(2)], SlowFile()))
+    other.start()
+    assert first_piece_out.wait(10)
+    local.unit = "metres"  # while the other thread's dump is under way
+    assert "metres" in _pickled_class_text(dump(local(3)))
+    go_on.set()
+    other.join(10)
+
+    class FailingFile(io.StringIO):
+        def write(self, text: str) -> int:
+            if '"bytes:' in text:
+                raise OSError("disk full")
+            return super().write(text)
+
+    with pytest.raises(OSError, match="disk full") as failed:
+        dump([local(1), local(2)], FailingFile())
+    local.unit = "inches"  # (the failed dump's error, and its traceback, are still alive)
+    assert failed.value is not None
+    assert "inches" in _pickled_class_text(dump(local(4)))
 
 
 def test_a_dump_keeps_no_function_it_named_alive_once_it_has_ended():
