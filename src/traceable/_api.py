@@ -268,16 +268,20 @@ def audit(
 
     Each :class:`Finding` gives the JSON path, the action (``"call"``, ``"import"``,
     ``"call _load"``, ``"unpickle"`` or ``"limit"``), the dotted name or the blob's size,
-    and whether the policy (chosen as for :func:`load`) allows it. Use it to decide what
-    to allow.
+    whether the policy (chosen as for :func:`load`) allows it, and for a name the entry that
+    decided: the ``allow`` entry that matched (exact or prefix), or the deny-list entry that
+    refused it. Use it to decide what to allow.
 
     Raises:
         DecodeError: the payload is not JSON.
 
     Example:
-        >>> text = '{"f": {"__nni_type__": "path:os.system"}, "n": [1, 2]}'
-        >>> [str(finding) for finding in audit(text, safe=True)]
-        ['$.f: import os.system - REFUSED (allow)']
+        >>> text = '{"f": {"__nni_type__": "path:math.floor"}, "g": {"__nni_type__": "path:numpy.load"}}'
+        >>> for finding in audit(text, safe=True, allow=["math.floor", "numpy"]):
+        ...     print(finding)
+        $.f: import math.floor - allowed (exact allow entry 'math.floor')
+        $.g: import numpy.load - REFUSED (deny): deny entry 'numpy.load'
+            (it unpickles or deserialises, which runs arbitrary code)
     """
     active = policy_for(safe, allow, policy)
     findings: list[Finding] = []
