@@ -107,7 +107,9 @@ def write_payload(fp: Any, pieces: Iterator[str | bytes]) -> None:
     binary = not isinstance(fp, io.TextIOBase) and "b" in getattr(fp, "mode", "b")
     start = fp.tell() if _seekable(fp) else None
     if start is None:
-        pieces = iter(list(pieces))  # all of it encoded before anything is written
+        # All of it encoded before anything is written, to UTF-8 too for a binary file: a
+        # lone surrogate in the last piece then leaves a pipe without half a payload.
+        pieces = iter([piece.encode("utf-8") if binary and isinstance(piece, str) else piece for piece in pieces])
     try:
         for piece in pieces:
             _write_chunks(fp, piece, binary=binary)

@@ -114,6 +114,18 @@ def test_a_lone_surrogate_without_ensure_ascii_is_an_encode_error_with_its_path(
     assert load(dump(value)) == load(dump(value, ensure_ascii=False))  # the default escapes it
 
 
+class _Pipe(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+def test_a_lone_surrogate_late_in_the_payload_leaves_a_pipe_without_half_of_it():
+    pipe = _Pipe()
+    with pytest.raises(EncodeError) as info:
+        dump({"ok": "x" * 100, "bad": "\udc80"}, pipe, ensure_ascii=False)
+    assert (info.value.path, pipe.getvalue()) == ("$.bad", b"")
+
+
 def test_a_character_a_text_file_cannot_encode_is_an_encode_error_with_its_path():
     f = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
     with pytest.raises(EncodeError) as info:

@@ -317,13 +317,13 @@ class _FullDisk:
         return getattr(self._f, name)
 
 
-def _fail_fsync(fd):
+def _full_disk(*args):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 @pytest.mark.parametrize("exists", [True, False])
 @pytest.mark.parametrize("kind", DUMPS)
-@pytest.mark.parametrize("failing", ["write", "fsync"])
+@pytest.mark.parametrize("failing", ["write", "fsync", "replace"])
 def test_a_full_disk_leaves_the_file_as_it_was_and_names_it(tmp_path, monkeypatch, failing, kind, exists):
     write, name, _ = DUMPS[kind]
     path = tmp_path / name
@@ -333,7 +333,7 @@ def test_a_full_disk_leaves_the_file_as_it_was_and_names_it(tmp_path, monkeypatc
         real_fdopen = os.fdopen
         monkeypatch.setattr(os, "fdopen", lambda *args, **kwargs: _FullDisk(real_fdopen(*args, **kwargs), 10))
     else:
-        monkeypatch.setattr(os, "fsync", _fail_fsync)
+        monkeypatch.setattr(os, failing, _full_disk)
     with pytest.raises(OSError) as info:
         write({"rows": list(range(1000))}, path)
     monkeypatch.undo()
