@@ -76,3 +76,34 @@ def test_nni_loads_datetime64_and_timedelta64_scalars(name):
     value, in_nni = TIME_SCALARS[name]
     loaded = nni_load(traceable.dump(value))
     assert (type(loaded), loaded.dtype, loaded.tobytes()) == (type(in_nni), in_nni.dtype, in_nni.tobytes())
+
+
+def test_nni_loads_a_text_column_with_a_missing_value_as_missing():
+    frame = pd.DataFrame({"a": pd.Series(["x", None], dtype=object), "n": [1, 2]})
+    if isinstance(pd.api.types.pandas_dtype("str"), pd.StringDtype):
+        frame["a"] = frame["a"].astype("str")
+    loaded = nni_load(traceable.dump(frame))
+    assert (list(loaded.columns), loaded["a"].isna().tolist(), loaded["a"][0], loaded["n"].tolist()) == (
+        ["a", "n"],
+        [False, True],
+        "x",
+        [1, 2],
+    )
+
+
+def test_nni_loads_a_nullable_column_as_an_object_column():
+    frame = pd.DataFrame({"i": pd.array([1, None], dtype="Int64"), "b": pd.array([True, None], dtype="boolean")})
+    loaded = nni_load(traceable.dump(frame))
+    assert (loaded["i"].tolist(), loaded["b"].tolist(), str(loaded["i"].dtype)) == ([1, None], [True, None], "object")
+
+
+@pytest.mark.parametrize("name", [None, 3, "s"])
+def test_nni_loads_a_series_with_its_name(name):
+    loaded = nni_load(traceable.dump(pd.Series([1, 2], name=name)))
+    assert (loaded.name, loaded.tolist()) == (name, [1, 2])
+
+
+def test_traceable_loads_the_text_column_with_a_missing_value_nni_writes():
+    frame = pd.DataFrame({"a": ["x", None]})
+    loaded = traceable.load(nni_dump(frame))
+    assert (loaded["a"].isna().tolist(), loaded["a"][0]) == ([False, True], "x")
