@@ -28,6 +28,7 @@ VALUES = {
     "fixed offset": dt.datetime(2024, 5, 6, 7, 8, tzinfo=dt.timezone(dt.timedelta(hours=-4))),
     "named fixed offset": dt.datetime(2024, 5, 6, 7, 8, tzinfo=IST),
     "named utc": dt.datetime(2024, 5, 6, 7, 8, tzinfo=dt.timezone(dt.timedelta(0), "GMT")),
+    "offset named ''": dt.datetime(2024, 5, 6, 7, 8, tzinfo=dt.timezone(dt.timedelta(hours=1), "")),
     "ordinary winter": dt.datetime(2024, 1, 15, 9, 45, tzinfo=LONDON),
     "ordinary summer": dt.datetime(2024, 7, 15, 9, 45, tzinfo=LONDON),
     "ordinary, fold 1": dt.datetime(2024, 1, 15, 9, 45, tzinfo=LONDON, fold=1),

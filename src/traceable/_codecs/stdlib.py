@@ -57,8 +57,8 @@ def _zone_fields(value: dt.datetime | dt.time, out: dict[str, Any]) -> None:
 
 
 def _drop_zero_fields(out: dict[str, Any]) -> dict[str, Any]:
-    # json-tricks leaves out fields that are zero, after the marker.
-    return {k: v for k, v in out.items() if k.startswith("__") or k == "is_dst" or v}
+    # json-tricks leaves out fields that are zero, after the marker. (A zone's name may be "".)
+    return {k: v for k, v in out.items() if k.startswith("__") or k in ("is_dst", "tzname") or v}
 
 
 def encode_datetime(obj: dt.datetime) -> dict[str, Any]:
