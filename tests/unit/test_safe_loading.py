@@ -561,3 +561,15 @@ def test_dump_writes_a_shared_tuple_again_so_a_safe_load_takes_it():
     text = dump([inner, inner], lossless=True)
     assert text == '{"__lossless__": 1, "value": [{"__tuple__": [1, 2]}, {"__tuple__": [1, 2]}]}'
     assert load(text, safe=True) == [(1, 2), (1, 2)]
+
+
+def test_safe_loads_with_one_allow_list_share_one_policy_and_later_edits_to_the_list_do_not_leak():
+    from traceable._api import policy_for
+
+    allow = ["samples"]
+    first = policy_for(True, allow, None)
+    assert policy_for(True, ["samples"], None) is first
+    allow.append("os")
+    assert first.allow == ("samples",)
+    assert policy_for(True, allow, None).allow == ("samples", "os")
+    assert policy_for(True, ("samples",), None) is first
