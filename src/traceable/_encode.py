@@ -265,11 +265,36 @@ class Encoder:
             or (not issubclass(cls, type) and all(hasattr(cls, name) for name in NNI_MEMBERS))
         ):
             return self._convert_traced
+        codec = None
         if not (hasattr(cls, "_dump") and hasattr(cls, "_load")):  # NNI's custom form comes first
             codec = _registry.family_codec(cls)
-            if codec is not None:
-                return codec.write
-        return self._convert_untraced
+        if self.use_trace and not issubclass(cls, type):
+            # NNI's own Traceables (its NAS layers, ModelSpace) set trace_args and
+            # trace_kwargs on each instance: what is_traceable() accepts is written as a call.
+            probe = next(name for name in NNI_MEMBERS if not hasattr(cls, name))
+            return self._traced_instance_or(probe, codec)
+        return self._convert_untraced if codec is None else codec.write
+
+    def _traced_instance_or(self, probe: str, codec: _registry.Codec | None) -> Callable[[Any], Any]:
+        # ``probe``: a member the class lacks, so that one lookup rules out most instances.
+        # The codec's work is inlined: a dataclass pays one lookup more, not a call more.
+        convert_traced, convert_untraced = self._convert_traced, self._convert_untraced
+        if codec is None:
+
+            def encode(obj: Any) -> Any:
+                if hasattr(obj, probe) and is_traceable(obj):
+                    return convert_traced(obj)
+                return convert_untraced(obj)
+
+            return encode
+        marker, write = codec.marker, codec.encode
+
+        def encode_by_codec(obj: Any) -> Any:
+            if hasattr(obj, probe) and is_traceable(obj):
+                return convert_traced(obj)
+            return {marker: write(obj)}
+
+        return encode_by_codec
 
     def _convert_traced(self, obj: Any) -> Any:
         parts = record_parts(obj)

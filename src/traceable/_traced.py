@@ -175,7 +175,7 @@ class Traced:
 
     @trace_symbol.setter
     def trace_symbol(self, symbol: Any) -> None:
-        _record(self).symbol = symbol
+        _writable_record(self).symbol = symbol
 
     @property
     def trace_args(self) -> list[Any]:
@@ -183,7 +183,7 @@ class Traced:
 
     @trace_args.setter
     def trace_args(self, args: list[Any]) -> None:
-        _record(self).args = args
+        _writable_record(self).args = args
 
     @property
     def trace_kwargs(self) -> dict[str, Any]:
@@ -191,7 +191,7 @@ class Traced:
 
     @trace_kwargs.setter
     def trace_kwargs(self, kwargs: dict[str, Any]) -> None:
-        _record(self).kwargs = kwargs
+        _writable_record(self).kwargs = kwargs
 
     def trace_copy(self) -> TraceRecord:
         return _record(self).trace_copy()
@@ -276,6 +276,18 @@ def _record(obj: Traced) -> TraceRecord:
             record = TraceRecord(*unpack_record(record, obj))
             set_record(obj, record)
     return record
+
+
+def _writable_record(obj: Traced) -> TraceRecord:
+    # The record, to assign a member of. A class that keeps its own trace_args and
+    # trace_kwargs (NNI's ModelSpace) assigns them in __init__, before trace() records the
+    # call: they go to a record of their own, which the recorded call then replaces.
+    try:
+        return _record(obj)
+    except AttributeError:
+        record = TraceRecord(type(obj), [], {})
+        set_record(obj, record)
+        return record
 
 
 def _inherited(obj: Any, name: str) -> Any:

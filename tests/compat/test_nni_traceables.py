@@ -1,0 +1,87 @@
+"""Live, against the real nni==3.0: objects traceable by NNI's other means, and classes
+traced without an import path, written as NNI writes them and loaded both ways."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import warnings
+from typing import Any
+
+import pytest
+
+nni = pytest.importorskip(
+    "nni", reason="nni==3.0 is not installed: pip install -e '.[test]' to run the compatibility tests"
+)
+
+
+import nni_samples  # noqa: E402  # needs nni
+import traceable  # noqa: E402
+
+
+def nni_dump(obj: Any, **kwargs: Any) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # json-tricks' warnings about __main__
+        return nni.dump(obj, **kwargs)
+
+
+def nni_load(text: str) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nni.load(text)
+
+
+def test_objects_traceable_per_instance_as_nni_model_spaces_are_dumped_as_nni_dumps_them():
+    value = {"net": nni_samples.NniStyleNet(3), "nets": [nni_samples.NniStyleNet(1, depth=4)]}
+    assert traceable.is_traceable(value["net"])
+    text = traceable.dump(value)
+    assert text == nni_dump(value)
+    assert text == (
+        '{"net": {"__symbol__": "path:nni_samples.NniStyleNet", "__kwargs__": {"width": 3}}, '
+        '"nets": [{"__symbol__": "path:nni_samples.NniStyleNet", "__kwargs__": {"width": 1, "depth": 4}}]}'
+    )
+    assert nni_load(text) == value
+    loaded = traceable.load(nni_dump(value))
+    assert loaded == value
+    assert [net.trace_kwargs for net in (loaded["net"], *loaded["nets"])] == [{"width": 3}, {"width": 1, "depth": 4}]
+    assert traceable.dump(loaded) == text  # loaded here, the call it records is the same
+
+
+def test_a_model_space_defined_in_main_is_dumped_as_nni_dumps_it(tmp_path):
+    # A class in __main__ has no import path: it is named by a pickle of it, as in NNI,
+    # and not refused as too large.
+    script = tmp_path / "space.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import json, sys, warnings
+            import nni, nni_samples, traceable
+
+            class MainNet(nni_samples.NniStyleSpace):
+                def __init__(self, width, depth=2):
+                    self.width, self.depth = width, depth
+
+            warnings.simplefilter("ignore")
+            net = MainNet(5, depth=3)
+            ours, theirs = traceable.dump(net), nni.dump(net)
+            back, nni_back = nni.load(ours), traceable.load(theirs)
+            print(json.dumps([
+                ours == theirs,
+                json.loads(ours)["__kwargs__"],
+                json.loads(ours)["__symbol__"][:6],
+                [back.width, back.depth, type(back).__name__],
+                [nni_back.width, nni_back.depth, nni_back.trace_kwargs],
+            ]))
+            """
+        )
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == [
+        True,
+        {"width": 5, "depth": 3},
+        "bytes:",
+        [5, 3, "MainNet"],
+        [5, 3, {"width": 5, "depth": 3}],
+    ]
