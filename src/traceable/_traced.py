@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from traceable._symbols import is_importable
+from traceable._symbols import is_importable, unwrap
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13; type checkers ship it
@@ -140,7 +140,18 @@ class TraceRecord:
     def trace_copy(self) -> TraceRecord:
         return TraceRecord(self.symbol, list(self.args), dict(self.kwargs))
 
-    def get(self) -> Any:
+    def get(self, traceable: bool = True) -> Any:
+        """Make the call.
+
+        Args:
+            traceable: trace the object made (the default); if False, call the original,
+                untraced class or function, as NNI 3.0's ``get(traceable=False)`` does.
+
+        Returns:
+            The object made.
+        """
+        if not traceable:
+            return unwrap(self.symbol)(*self.args, **self.kwargs)
         from traceable._tracing import retrace  # tracing builds on records, not the reverse
 
         return retrace(self.symbol)(*self.args, **self.kwargs)
@@ -198,7 +209,14 @@ class Traced:
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs:  # not ours: the traced class's own get(), such as dict.get(key)
-            return _inherited(self, "get")(*args, **kwargs)
+            try:
+                inherited = _inherited(self, "get")
+            except AttributeError:
+                # NNI 3.0's get(traceable=...) on a live object: itself, either way.
+                if args or list(kwargs) != ["traceable"]:
+                    raise
+            else:
+                return inherited(*args, **kwargs)
         self._traceable_record  # noqa: B018  # an untraced subclass instance has nothing to get
         return self
 

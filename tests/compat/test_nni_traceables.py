@@ -16,9 +16,12 @@ nni = pytest.importorskip(
     "nni", reason="nni==3.0 is not installed: pip install -e '.[test]' to run the compatibility tests"
 )
 
+from nni.common.serializer import SerializableObject  # noqa: E402
 
 import nni_samples  # noqa: E402  # needs nni
+import samples  # noqa: E402
 import traceable  # noqa: E402
+from traceable import TraceRecord  # noqa: E402
 
 
 def nni_dump(obj: Any, **kwargs: Any) -> str:
@@ -85,3 +88,16 @@ def test_a_model_space_defined_in_main_is_dumped_as_nni_dumps_it(tmp_path):
         [5, 3, "MainNet"],
         [5, 3, {"width": 5, "depth": 3}],
     ]
+
+
+def test_a_record_gets_the_untraced_object_as_nni_s_records_do():
+    ours = TraceRecord(nni_samples.NniStyleNet, [], {"width": 2}).get(traceable=False)
+    theirs = SerializableObject(nni_samples.NniStyleNet, [], {"width": 2}).get(traceable=False)
+    assert (type(ours), ours) == (type(theirs), theirs)
+    assert type(ours) is nni_samples.NniStyleNet
+    # NNI's space.py: model.trace_copy().get(traceable=False), on a model loaded here.
+    model = traceable.load(nni_dump(nni_samples.NniStyleNet(7, depth=1)))
+    rebuilt = model.trace_copy().get(traceable=False)
+    assert (type(rebuilt), rebuilt.width, rebuilt.depth) == (nni_samples.NniStyleNet, 7, 1)
+    layer = samples.Layer(4).trace_copy().get(traceable=False)
+    assert (type(layer), vars(layer)) == (samples.Layer.__trace_original__, {"width": 4, "dropout": 0.1, "act": None})

@@ -7,8 +7,35 @@ import dataclasses
 import json
 from typing import Any
 
+import pytest
+
 import samples
-from traceable import TraceRecord, dump, is_traceable, load
+from traceable import TraceRecord, dump, is_traceable, load, trace
+
+
+def test_a_record_gets_the_untraced_object_with_traceable_false():
+    record = TraceRecord(samples.Layer, [], {"width": 4})
+    untraced = record.get(traceable=False)
+    assert type(untraced) is samples.Layer.__trace_original__
+    assert vars(untraced) == {"width": 4, "dropout": 0.1, "act": None}
+    assert not is_traceable(untraced)
+    assert record.get(traceable=True).trace_kwargs == {"width": 4}
+    plain = TraceRecord(samples.make_plain, [], {"v": 5}).get(traceable=False)
+    assert (type(plain), vars(plain), is_traceable(plain)) == (samples.Plain, {"v": 5}, False)
+    # NNI 3.0's space.py: model.trace_copy().get(traceable=False)
+    layer = samples.Layer(6)
+    rebuilt = layer.trace_copy().get(traceable=False)
+    assert (type(rebuilt), vars(rebuilt)) == (samples.Layer.__trace_original__, vars(layer))
+
+
+def test_a_live_traced_object_gets_itself_with_either_traceable():
+    layer = samples.Layer(2)
+    assert layer.get(traceable=False) is layer
+    assert layer.get(traceable=True) is layer
+    assert layer.get() is layer
+    assert trace(dict)(a=1).get("a") == 1  # the class's own get() still answers
+    with pytest.raises(AttributeError, match="'Layer' object has no attribute 'get'"):
+        layer.get(other=1)
 
 
 class PerInstance:
