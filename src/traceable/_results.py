@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from numbers import Number
 from typing import Any
 
+from traceable._pickle import MADE, REBUILD
 from traceable._symbols import is_function
 from traceable._traced import (
-    REBUILD,
     TRACEABLE_MEMBERS,
     Record,
     Traced,
@@ -100,6 +100,7 @@ def _result_class(cls: type) -> type:
         result_cls: type = type(cls)(cls.__name__, bases, namespace)
     except TypeError as err:
         raise TraceError(f"cannot trace results of type {cls.__qualname__}: {err}") from err
+    type.__setattr__(result_cls, MADE, dict(vars(result_cls)))  # so that pickling sees what changes later
     _RESULT_CLASSES[cls] = result_cls
     return result_cls
 

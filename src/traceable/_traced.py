@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from traceable._pickle import REBUILD
 from traceable._symbols import is_importable, unwrap
 
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ __all__ = [
     "set_record",
     "unpack_record",
 ]
-
-REBUILD = "__trace_rebuild__"  # (factory, args) that re-creates a traced class not importable by name
 
 
 @runtime_checkable

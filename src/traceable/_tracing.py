@@ -14,9 +14,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from traceable._arguments import NO_ARGS, PLAIN, Binder, is_plain, split_args, split_kwargs
+from traceable._pickle import MADE, REBUILD
 from traceable._results import attach
 from traceable._symbols import is_function, is_importable
-from traceable._traced import REBUILD, Traced, copy_identity, set_record
+from traceable._traced import Traced, copy_identity, set_record
 from traceable.exceptions import TraceError
 
 __all__ = ["is_wrapped_with_trace", "retrace", "trace"]
@@ -235,6 +236,7 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
         )
     except TypeError as err:
         raise TraceError(f"cannot trace class {base.__qualname__}: subclassing it failed: {err}") from err
+    type.__setattr__(wrapper, MADE, dict(vars(wrapper)))  # so that pickling sees what changes later
     slot = wrapper.__dict__.get("_traceable_record")
     if slot is not None:
         store = slot.__set__

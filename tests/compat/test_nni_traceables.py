@@ -21,7 +21,7 @@ from nni.common.serializer import SerializableObject  # noqa: E402
 import nni_samples  # noqa: E402  # needs nni
 import samples  # noqa: E402
 import traceable  # noqa: E402
-from traceable import TraceRecord  # noqa: E402
+from traceable import TraceRecord, trace  # noqa: E402
 
 
 def nni_dump(obj: Any, **kwargs: Any) -> str:
@@ -101,3 +101,29 @@ def test_a_record_gets_the_untraced_object_as_nni_s_records_do():
     assert (type(rebuilt), rebuilt.width, rebuilt.depth) == (nni_samples.NniStyleNet, 7, 1)
     layer = samples.Layer(4).trace_copy().get(traceable=False)
     assert (type(layer), vars(layer)) == (samples.Layer.__trace_original__, {"width": 4, "dropout": 0.1, "act": None})
+
+
+def _local_classes() -> tuple[type, type]:
+    @trace
+    class Local:
+        def __init__(self, x: int = 1) -> None:
+            self.x = x
+
+    @nni.trace
+    class NniLocal:
+        def __init__(self, x: int = 1) -> None:
+            self.x = x
+
+    return Local, NniLocal
+
+
+def test_a_traced_local_class_is_named_by_a_pickle_about_as_small_as_nni_s():
+    local, nni_local = _local_classes()
+    ours, theirs = traceable.dump(local(x=2)), nni_dump(nni_local(x=2))
+    symbol, nni_symbol = json.loads(ours)["__symbol__"], json.loads(theirs)["__symbol__"]
+    assert symbol.startswith("bytes:")
+    assert len(symbol) < 1.2 * len(nni_symbol)  # was 4.7 times NNI's
+    back = nni_load(ours)
+    assert (back.x, back.trace_kwargs) == (2, {"x": 2})
+    nni_back = traceable.load(theirs)
+    assert (nni_back.x, nni_back.trace_kwargs) == (2, {"x": 2})
