@@ -76,7 +76,10 @@ _TRACED_MEMBERS = (*TRACEABLE_MEMBERS, "__reduce_ex__")
 # Strong references: these are classes of objects that traced functions returned, few
 # and long-lived; a plain dict keeps the lookup on every traced call cheap.
 _RESULT_CLASSES: dict[type, type] = {}
-_MOVABLE: dict[type, type] = {}  # the subset whose instances were moved to them once already
+# The subset whose instances were moved to them once already, of classes that leave
+# attribute assignment to object.__setattr__ (the others take the longer path each time).
+_MOVABLE: dict[type, type] = {}
+_set_attribute = object.__setattr__
 
 
 def _result_class(cls: type) -> type:
@@ -128,14 +131,17 @@ def attach(result: Any, record: Record, func: Any = None) -> Any:
         moved = _result_class(cls)
         _SIDE_RECORDS[id(result)] = record  # before the move: no one sees it traced without a record
         try:
-            result.__class__ = moved
+            # Past the class's own __setattr__, which may refuse every assignment (frozen
+            # dataclasses, attrs' frozen classes): the class, not an attribute, changes.
+            _set_attribute(result, "__class__", moved)
         except TypeError as err:
             _SIDE_RECORDS.pop(id(result), None)
             raise TraceError(
                 f"cannot trace the result of {what}: its {cls.__qualname__} instance cannot be "
                 f"given a record ({err}); decorate {cls.__qualname__} with @trace instead"
             ) from err
-        _MOVABLE[cls] = moved
+        if getattr(cls, "__setattr__") is _set_attribute:  # noqa: B009  # mypy rejects cls.__setattr__
+            _MOVABLE[cls] = moved  # the fast path above, which assigns __class__ as usual
         return result
     if isinstance(result, (Number, Sequence, Set, Mapping)) and cls is not bool:
         traced = _result_class(cls)(result)  # a built-in value: re-create it, as NNI does

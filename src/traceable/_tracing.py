@@ -80,11 +80,14 @@ def retrace(symbol: Any) -> Any:
 def is_wrapped_with_trace(cls_or_func: Any) -> bool:
     """Whether ``cls_or_func`` itself was made by :func:`trace`.
 
-    False for an undecorated subclass of a traced class.
+    False for an undecorated subclass of a traced class, and for instances of traced
+    classes (which find the flags on their class).
     """
     if isinstance(cls_or_func, type):
         own = cls_or_func.__dict__
         return _OPTIONS in own or own.get(_NNI_FLAG) is True
+    if not is_function(cls_or_func):
+        return False
     return getattr(cls_or_func, _OPTIONS, None) is not None or getattr(cls_or_func, _NNI_FLAG, None) is True
 
 
@@ -147,8 +150,10 @@ def trace(cls_or_func: Any = None, *, kw_only: bool = True, inheritable: bool = 
         elif is_function(target):
             wrapper = _trace_function(target, kw_only)
         else:
+            traced = "; it is traced already: its record is in trace_kwargs" if isinstance(target, Traced) else ""
             raise TraceError(
-                f"cannot trace {target!r}: trace takes a class or a function, not a {type(target).__name__} instance"
+                f"cannot trace {target!r}: trace takes a class or a function, not a "
+                f"{type(target).__name__} instance{traced}"
             )
         _remember_wrapper(target, options, wrapper)
         return wrapper

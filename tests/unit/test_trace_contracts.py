@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import inspect
 import json
 import subprocess
 import sys
@@ -14,7 +15,90 @@ import cloudpickle
 import pytest
 
 import samples
-from traceable import TraceRecord, dump, is_traceable, load, trace
+import traceable
+from traceable import TraceError, TraceRecord, dump, is_traceable, load, trace
+
+
+@trace
+def make_frozen(name: str, size: int = 1) -> samples.Frozen:
+    return samples.Frozen(name, size)
+
+
+class Guarded:
+    """Refuses every assignment after __init__, as read-only proxies do."""
+
+    def __init__(self, v: int) -> None:
+        object.__setattr__(self, "v", v)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+
+@trace
+def make_guarded(v: int) -> Guarded:
+    return Guarded(v)
+
+
+def test_a_traced_function_returning_a_frozen_dataclass_traces_the_result_and_leaves_the_class_alone():
+    frozen_dict = dict(vars(samples.Frozen))
+    result = make_frozen("n", size=2)
+    again = make_frozen("m")  # the second takes the path of classes seen before
+    assert (result.name, result.size, again.name, again.size) == ("n", 2, "m", 1)
+    assert isinstance(result, samples.Frozen)
+    assert (result.trace_symbol, result.trace_args, result.trace_kwargs) == (make_frozen, [], {"name": "n", "size": 2})
+    assert again.trace_kwargs == {"name": "m"}
+    assert dump(result) == (
+        '{"__symbol__": "path:tests.unit.test_trace_contracts.make_frozen", "__kwargs__": {"name": "n", "size": 2}}'
+    )
+    back = load(dump(result))
+    assert (back.name, back.size, back.trace_kwargs) == ("n", 2, {"name": "n", "size": 2})
+    assert dict(vars(samples.Frozen)) == frozen_dict  # the class is not patched
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.name = "changed"  # and its instances stay frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        samples.Frozen("x").name = "changed"
+
+
+def test_a_traced_function_returning_an_instance_of_a_class_that_refuses_assignments_traces_it():
+    results = [make_guarded(1), make_guarded(2)]
+    assert [(r.v, r.trace_kwargs, isinstance(r, Guarded)) for r in results] == [
+        (1, {"v": 1}, True),
+        (2, {"v": 2}, True),
+    ]
+    assert Guarded.__setattr__ is vars(Guarded)["__setattr__"]
+    with pytest.raises(AttributeError, match="read-only"):
+        results[0].v = 3
+
+
+def test_trace_refuses_an_instance_of_a_traced_class_as_it_refuses_other_instances():
+    instances = [samples.Layer(3), trace(dict)(a=1), samples.make_plain(1), samples.Plain(2)]
+    for obj in instances:
+        with pytest.raises(TraceError, match=r"trace takes a class or a function, not a .* instance"):
+            trace(obj)
+    with pytest.raises(TraceError, match="it is traced already"):
+        trace(samples.Layer(3))
+    assert not traceable.is_wrapped_with_trace(samples.Layer(3))
+    assert traceable.is_wrapped_with_trace(samples.Layer)
+    assert traceable.is_wrapped_with_trace(samples.make_plain)
+
+
+def test_translatable_is_abstract_as_in_nni():
+    with pytest.raises(
+        TypeError, match="Can't instantiate abstract class Translatable with abstract method _translate"
+    ):
+        traceable.Translatable()
+
+    class Missing(traceable.Translatable):
+        pass
+
+    class Given(traceable.Translatable):
+        def _translate(self) -> int:
+            return 1
+
+    with pytest.raises(TypeError, match="Can't instantiate abstract class Missing"):
+        Missing()
+    assert Given()._translate() == 1
+    assert (inspect.isabstract(traceable.Translatable), inspect.isabstract(Given)) == (True, False)
 
 
 def test_a_record_gets_the_untraced_object_with_traceable_false():
