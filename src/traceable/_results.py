@@ -10,6 +10,7 @@ clears when the object dies. Its class is not patched and its ``__dict__`` not w
 from __future__ import annotations
 
 import io
+import threading
 import types
 from collections.abc import Callable, Mapping, Sequence, Set
 from numbers import Number
@@ -80,6 +81,9 @@ _RESULT_CLASSES: dict[type, type] = {}
 # attribute assignment to object.__setattr__ (the others take the longer path each time).
 _MOVABLE: dict[type, type] = {}
 _set_attribute = object.__setattr__
+# Taken only to make a result class, so that one class always gets one result class;
+# reentrant, as making a class runs user code (__init_subclass__) that may trace results.
+_MAKING = threading.RLock()
 
 
 def _result_class(cls: type) -> type:
@@ -87,6 +91,14 @@ def _result_class(cls: type) -> type:
     found = _RESULT_CLASSES.get(cls)
     if found is not None:
         return found
+    with _MAKING:
+        found = _RESULT_CLASSES.get(cls)
+        if found is None:
+            found = _RESULT_CLASSES[cls] = _make_result_class(cls)
+    return found
+
+
+def _make_result_class(cls: type) -> type:
     namespace: dict[str, Any] = {REBUILD: (_result_class, (cls,)), "__trace_original__": cls, **copy_identity(cls)}
     bases: tuple[type, ...] = (Traced, cls)
     if cls.__flags__ & _HEAPTYPE:
@@ -104,7 +116,6 @@ def _result_class(cls: type) -> type:
     except TypeError as err:
         raise TraceError(f"cannot trace results of type {cls.__qualname__}: {err}") from err
     type.__setattr__(result_cls, MADE, dict(vars(result_cls)))  # so that pickling sees what changes later
-    _RESULT_CLASSES[cls] = result_cls
     return result_cls
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
@@ -42,6 +43,11 @@ def _symbol_of(wrapper: Any, original: Any) -> Any:
 # Traced versions of each symbol, by options; weak both ways so that dynamically made
 # symbols (lambdas, classes loaded from pickles) are freed when nothing uses them.
 _WRAPPERS: weakref.WeakKeyDictionary[Any, dict[tuple[bool, bool], weakref.ref[Any]]] = weakref.WeakKeyDictionary()
+
+
+# Taken only to make a traced version, so that one symbol always gets one; reentrant,
+# since making a class runs user code (a metaclass, __init_subclass__) that may trace.
+_MAKING = threading.RLock()
 
 
 def _cached_wrapper(symbol: Any, options: tuple[bool, bool]) -> Any:
@@ -142,21 +148,24 @@ def trace(cls_or_func: Any = None, *, kw_only: bool = True, inheritable: bool = 
         cached = _cached_wrapper(target, options)
         if cached is not None:
             return cached
-        wrapper: Any
         if isinstance(target, type):
             if any(c.__dict__.get(_OPTIONS, (True, False))[1] for c in target.__mro__[1:]):
                 return target  # instances are traced already, by an inheritable superclass
-            wrapper = _trace_class(target, kw_only, inheritable)
-        elif is_function(target):
-            wrapper = _trace_function(target, kw_only)
-        else:
+        elif not is_function(target):
             traced = "; it is traced already: its record is in trace_kwargs" if isinstance(target, Traced) else ""
             raise TraceError(
                 f"cannot trace {target!r}: trace takes a class or a function, not a "
                 f"{type(target).__name__} instance{traced}"
             )
-        _remember_wrapper(target, options, wrapper)
-        return wrapper
+        with _MAKING:  # the first caller makes it, and every other waits for that one
+            cached = _cached_wrapper(target, options)
+            if cached is None:
+                if isinstance(target, type):
+                    cached = _trace_class(target, kw_only, inheritable)
+                else:
+                    cached = _trace_function(target, kw_only)
+                _remember_wrapper(target, options, cached)
+        return cached
 
     if cls_or_func is None:
         return wrap
