@@ -9,6 +9,7 @@ the callee cannot mutate the record, and ``_unwrap_parameter()`` is applied.
 
 from __future__ import annotations
 
+import abc
 import copy
 import inspect
 import types
@@ -28,9 +29,19 @@ class Translatable:
     """Deprecated (NNI 3.0): give a parameter ``_unwrap_parameter()`` instead.
 
     A parameter that subclasses ``Translatable`` is recorded as given and replaced by
-    ``_translate()`` in the call the traced symbol receives.
+    ``_translate()`` in the call the traced symbol receives. As in NNI, it is abstract:
+    only a subclass that defines ``_translate`` can be instantiated.
     """
 
+    # Abstract as abc.ABC makes a class, without ABCMeta: every traced call checks its
+    # arguments against this class, and isinstance() against an ABC costs about three
+    # times as much. Python refuses to instantiate a class whose __abstractmethods__ is
+    # not empty, whatever its metaclass; this recomputes it for each subclass, as ABCMeta does.
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _set_abstract_methods(cls)
+
+    @abc.abstractmethod
     def _translate(self) -> Any:
         raise NotImplementedError
 
@@ -44,6 +55,14 @@ class Translatable:
         if isinstance(value, Translatable):
             return value._translate()
         return value
+
+
+def _set_abstract_methods(cls: type) -> None:
+    abstract = frozenset(name for name in ("_translate",) if getattr(getattr(cls, name), "__isabstractmethod__", False))
+    type.__setattr__(cls, "__abstractmethods__", abstract)
+
+
+_set_abstract_methods(Translatable)
 
 
 def call_value(value: Any) -> Any:

@@ -76,6 +76,7 @@ class Encoder:
         # dumps (or by another thread) is pickled as it is then, and nothing named is kept alive.
         self._dump = _DumpState()
         self._generation = _registry.generation  # of the codecs the handlers were chosen from
+        self._lock = threading.Lock()  # orders storing a handler and forgetting them all
         self._json = json.JSONEncoder(allow_nan=allow_nan, default=self._default, **json_kwargs)
         # Streaming to a file writes the outer containers piece by piece; it needs the
         # C encoder's own layout (no indent) and its item order (no sort_keys).
@@ -142,9 +143,11 @@ class Encoder:
 
     def refresh(self) -> None:
         """Forget the handlers chosen per class if a codec was registered since."""
-        if self._generation != _registry.generation:
-            self._handlers.clear()
-            self._generation = _registry.generation
+        with self._lock:
+            generation = _registry.generation
+            if self._generation != generation:
+                self._handlers.clear()
+                self._generation = generation
 
     def expand(self, obj: Any) -> Any:
         """What ``obj``, a value the JSON writer does not take as it is, is written as.
@@ -237,10 +240,18 @@ class Encoder:
         # What encodes instances of ``cls``, in NNI 3.0's order of precedence; decided
         # once per class. Handlers that depend on the instance (a traced class's
         # undecorated subclass, the pickle fallback) check it themselves.
+        # A handler chosen while register_codec runs in another thread may predate the new
+        # codec: it is kept only if no codec came since the encoder last forgot its choices
+        # (register_codec counts a codec once it is in the tables, so none slips in between).
+        if self._generation != _registry.generation:  # one came during this dump (torch's, on first use)
+            self.refresh()
+        generation = self._generation
         handler = self._resolve(cls)
-        if len(self._handlers) > 4096:  # classes made on the fly: do not keep them all alive
-            self._handlers.clear()
-        self._handlers[cls] = handler
+        with self._lock:
+            if generation == _registry.generation == self._generation:
+                if len(self._handlers) > 4096:  # classes made on the fly: do not keep them all alive
+                    self._handlers.clear()
+                self._handlers[cls] = handler
         return handler
 
     def _resolve(self, cls: type) -> Callable[[Any], Any]:
@@ -265,11 +276,36 @@ class Encoder:
             or (not issubclass(cls, type) and all(hasattr(cls, name) for name in NNI_MEMBERS))
         ):
             return self._convert_traced
+        codec = None
         if not (hasattr(cls, "_dump") and hasattr(cls, "_load")):  # NNI's custom form comes first
             codec = _registry.family_codec(cls)
-            if codec is not None:
-                return codec.write
-        return self._convert_untraced
+        if self.use_trace and not issubclass(cls, type):
+            # NNI's own Traceables (its NAS layers, ModelSpace) set trace_args and
+            # trace_kwargs on each instance: what is_traceable() accepts is written as a call.
+            probe = next(name for name in NNI_MEMBERS if not hasattr(cls, name))
+            return self._traced_instance_or(probe, codec)
+        return self._convert_untraced if codec is None else codec.write
+
+    def _traced_instance_or(self, probe: str, codec: _registry.Codec | None) -> Callable[[Any], Any]:
+        # ``probe``: a member the class lacks, so that one lookup rules out most instances.
+        # The codec's work is inlined: a dataclass pays one lookup more, not a call more.
+        convert_traced, convert_untraced = self._convert_traced, self._convert_untraced
+        if codec is None:
+
+            def encode(obj: Any) -> Any:
+                if hasattr(obj, probe) and is_traceable(obj):
+                    return convert_traced(obj)
+                return convert_untraced(obj)
+
+            return encode
+        marker, write = codec.marker, codec.encode
+
+        def encode_by_codec(obj: Any) -> Any:
+            if hasattr(obj, probe) and is_traceable(obj):
+                return convert_traced(obj)
+            return {marker: write(obj)}
+
+        return encode_by_codec
 
     def _convert_traced(self, obj: Any) -> Any:
         parts = record_parts(obj)

@@ -164,13 +164,15 @@ generation = 0
 
 def _add(codec: Codec) -> None:
     global generation
-    generation += 1
     if codec.cls is not None:
         _BY_TYPE[codec.cls] = codec
     _BY_MARKER[codec.marker] = codec
     MARKERS.add(codec.marker)
     if not codec.trusted:
         USER_MARKERS.add(codec.marker)
+    # Counted last: an encoder that saw the count before this could not have seen the
+    # codec, and forgets what it chose then (see Encoder._handler_for).
+    generation += 1
 
 
 def builtin(cls: type, marker: str, encode: Callable[[Any], Any], decode: Callable[[Any], Any]) -> None:
@@ -219,8 +221,8 @@ def unregister(cls: type) -> None:
         codec = _BY_TYPE.get(cls)
         if codec is not None and not codec.trusted:
             global generation
-            generation += 1
             del _BY_TYPE[cls]
             del _BY_MARKER[codec.marker]
             MARKERS.discard(codec.marker)
             USER_MARKERS.discard(codec.marker)
+            generation += 1  # last, as in _add

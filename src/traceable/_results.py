@@ -10,14 +10,15 @@ clears when the object dies. Its class is not patched and its ``__dict__`` not w
 from __future__ import annotations
 
 import io
+import threading
 import types
 from collections.abc import Callable, Mapping, Sequence, Set
 from numbers import Number
 from typing import Any
 
+from traceable._pickle import MADE, REBUILD
 from traceable._symbols import is_function
 from traceable._traced import (
-    REBUILD,
     TRACEABLE_MEMBERS,
     Record,
     Traced,
@@ -76,7 +77,13 @@ _TRACED_MEMBERS = (*TRACEABLE_MEMBERS, "__reduce_ex__")
 # Strong references: these are classes of objects that traced functions returned, few
 # and long-lived; a plain dict keeps the lookup on every traced call cheap.
 _RESULT_CLASSES: dict[type, type] = {}
-_MOVABLE: dict[type, type] = {}  # the subset whose instances were moved to them once already
+# The subset whose instances were moved to them once already, of classes that leave
+# attribute assignment to object.__setattr__ (the others take the longer path each time).
+_MOVABLE: dict[type, type] = {}
+_set_attribute = object.__setattr__
+# Taken only to make a result class, so that one class always gets one result class;
+# reentrant, as making a class runs user code (__init_subclass__) that may trace results.
+_MAKING = threading.RLock()
 
 
 def _result_class(cls: type) -> type:
@@ -84,6 +91,14 @@ def _result_class(cls: type) -> type:
     found = _RESULT_CLASSES.get(cls)
     if found is not None:
         return found
+    with _MAKING:
+        found = _RESULT_CLASSES.get(cls)
+        if found is None:
+            found = _RESULT_CLASSES[cls] = _make_result_class(cls)
+    return found
+
+
+def _make_result_class(cls: type) -> type:
     namespace: dict[str, Any] = {REBUILD: (_result_class, (cls,)), "__trace_original__": cls, **copy_identity(cls)}
     bases: tuple[type, ...] = (Traced, cls)
     if cls.__flags__ & _HEAPTYPE:
@@ -100,7 +115,7 @@ def _result_class(cls: type) -> type:
         result_cls: type = type(cls)(cls.__name__, bases, namespace)
     except TypeError as err:
         raise TraceError(f"cannot trace results of type {cls.__qualname__}: {err}") from err
-    _RESULT_CLASSES[cls] = result_cls
+    type.__setattr__(result_cls, MADE, dict(vars(result_cls)))  # so that pickling sees what changes later
     return result_cls
 
 
@@ -127,14 +142,17 @@ def attach(result: Any, record: Record, func: Any = None) -> Any:
         moved = _result_class(cls)
         _SIDE_RECORDS[id(result)] = record  # before the move: no one sees it traced without a record
         try:
-            result.__class__ = moved
+            # Past the class's own __setattr__, which may refuse every assignment (frozen
+            # dataclasses, attrs' frozen classes): the class, not an attribute, changes.
+            _set_attribute(result, "__class__", moved)
         except TypeError as err:
             _SIDE_RECORDS.pop(id(result), None)
             raise TraceError(
                 f"cannot trace the result of {what}: its {cls.__qualname__} instance cannot be "
                 f"given a record ({err}); decorate {cls.__qualname__} with @trace instead"
             ) from err
-        _MOVABLE[cls] = moved
+        if getattr(cls, "__setattr__") is _set_attribute:  # noqa: B009  # mypy rejects cls.__setattr__
+            _MOVABLE[cls] = moved  # the fast path above, which assigns __class__ as usual
         return result
     if isinstance(result, (Number, Sequence, Set, Mapping)) and cls is not bool:
         traced = _result_class(cls)(result)  # a built-in value: re-create it, as NNI does

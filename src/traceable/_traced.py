@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from traceable._symbols import is_importable
+from traceable._pickle import REBUILD
+from traceable._symbols import is_importable, unwrap
 
 if TYPE_CHECKING:
     from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13; type checkers ship it
@@ -32,8 +33,6 @@ __all__ = [
     "set_record",
     "unpack_record",
 ]
-
-REBUILD = "__trace_rebuild__"  # (factory, args) that re-creates a traced class not importable by name
 
 
 @runtime_checkable
@@ -140,7 +139,18 @@ class TraceRecord:
     def trace_copy(self) -> TraceRecord:
         return TraceRecord(self.symbol, list(self.args), dict(self.kwargs))
 
-    def get(self) -> Any:
+    def get(self, traceable: bool = True) -> Any:
+        """Make the call.
+
+        Args:
+            traceable: trace the object made (the default); if False, call the original,
+                untraced class or function, as NNI 3.0's ``get(traceable=False)`` does.
+
+        Returns:
+            The object made.
+        """
+        if not traceable:
+            return unwrap(self.symbol)(*self.args, **self.kwargs)
         from traceable._tracing import retrace  # tracing builds on records, not the reverse
 
         return retrace(self.symbol)(*self.args, **self.kwargs)
@@ -175,7 +185,7 @@ class Traced:
 
     @trace_symbol.setter
     def trace_symbol(self, symbol: Any) -> None:
-        _record(self).symbol = symbol
+        _writable_record(self).symbol = symbol
 
     @property
     def trace_args(self) -> list[Any]:
@@ -183,7 +193,7 @@ class Traced:
 
     @trace_args.setter
     def trace_args(self, args: list[Any]) -> None:
-        _record(self).args = args
+        _writable_record(self).args = args
 
     @property
     def trace_kwargs(self) -> dict[str, Any]:
@@ -191,14 +201,21 @@ class Traced:
 
     @trace_kwargs.setter
     def trace_kwargs(self, kwargs: dict[str, Any]) -> None:
-        _record(self).kwargs = kwargs
+        _writable_record(self).kwargs = kwargs
 
     def trace_copy(self) -> TraceRecord:
         return _record(self).trace_copy()
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         if args or kwargs:  # not ours: the traced class's own get(), such as dict.get(key)
-            return _inherited(self, "get")(*args, **kwargs)
+            try:
+                inherited = _inherited(self, "get")
+            except AttributeError:
+                # NNI 3.0's get(traceable=...) on a live object: itself, either way.
+                if args or list(kwargs) != ["traceable"]:
+                    raise
+            else:
+                return inherited(*args, **kwargs)
         self._traceable_record  # noqa: B018  # an untraced subclass instance has nothing to get
         return self
 
@@ -276,6 +293,18 @@ def _record(obj: Traced) -> TraceRecord:
             record = TraceRecord(*unpack_record(record, obj))
             set_record(obj, record)
     return record
+
+
+def _writable_record(obj: Traced) -> TraceRecord:
+    # The record, to assign a member of. A class that keeps its own trace_args and
+    # trace_kwargs (NNI's ModelSpace) assigns them in __init__, before trace() records the
+    # call: they go to a record of their own, which the recorded call then replaces.
+    try:
+        return _record(obj)
+    except AttributeError:
+        record = TraceRecord(type(obj), [], {})
+        set_record(obj, record)
+        return record
 
 
 def _inherited(obj: Any, name: str) -> Any:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 from traceable._arguments import NO_ARGS, PLAIN, Binder, is_plain, split_args, split_kwargs
+from traceable._pickle import MADE, REBUILD
 from traceable._results import attach
 from traceable._symbols import is_function, is_importable
-from traceable._traced import REBUILD, Traced, copy_identity, set_record
+from traceable._traced import Traced, copy_identity, set_record
 from traceable.exceptions import TraceError
 
 __all__ = ["is_wrapped_with_trace", "retrace", "trace"]
@@ -41,6 +43,11 @@ def _symbol_of(wrapper: Any, original: Any) -> Any:
 # Traced versions of each symbol, by options; weak both ways so that dynamically made
 # symbols (lambdas, classes loaded from pickles) are freed when nothing uses them.
 _WRAPPERS: weakref.WeakKeyDictionary[Any, dict[tuple[bool, bool], weakref.ref[Any]]] = weakref.WeakKeyDictionary()
+
+
+# Taken only to make a traced version, so that one symbol always gets one; reentrant,
+# since making a class runs user code (a metaclass, __init_subclass__) that may trace.
+_MAKING = threading.RLock()
 
 
 def _cached_wrapper(symbol: Any, options: tuple[bool, bool]) -> Any:
@@ -79,11 +86,14 @@ def retrace(symbol: Any) -> Any:
 def is_wrapped_with_trace(cls_or_func: Any) -> bool:
     """Whether ``cls_or_func`` itself was made by :func:`trace`.
 
-    False for an undecorated subclass of a traced class.
+    False for an undecorated subclass of a traced class, and for instances of traced
+    classes (which find the flags on their class).
     """
     if isinstance(cls_or_func, type):
         own = cls_or_func.__dict__
         return _OPTIONS in own or own.get(_NNI_FLAG) is True
+    if not is_function(cls_or_func):
+        return False
     return getattr(cls_or_func, _OPTIONS, None) is not None or getattr(cls_or_func, _NNI_FLAG, None) is True
 
 
@@ -138,19 +148,24 @@ def trace(cls_or_func: Any = None, *, kw_only: bool = True, inheritable: bool = 
         cached = _cached_wrapper(target, options)
         if cached is not None:
             return cached
-        wrapper: Any
         if isinstance(target, type):
             if any(c.__dict__.get(_OPTIONS, (True, False))[1] for c in target.__mro__[1:]):
                 return target  # instances are traced already, by an inheritable superclass
-            wrapper = _trace_class(target, kw_only, inheritable)
-        elif is_function(target):
-            wrapper = _trace_function(target, kw_only)
-        else:
+        elif not is_function(target):
+            traced = "; it is traced already: its record is in trace_kwargs" if isinstance(target, Traced) else ""
             raise TraceError(
-                f"cannot trace {target!r}: trace takes a class or a function, not a {type(target).__name__} instance"
+                f"cannot trace {target!r}: trace takes a class or a function, not a "
+                f"{type(target).__name__} instance{traced}"
             )
-        _remember_wrapper(target, options, wrapper)
-        return wrapper
+        with _MAKING:  # the first caller makes it, and every other waits for that one
+            cached = _cached_wrapper(target, options)
+            if cached is None:
+                if isinstance(target, type):
+                    cached = _trace_class(target, kw_only, inheritable)
+                else:
+                    cached = _trace_function(target, kw_only)
+                _remember_wrapper(target, options, cached)
+        return cached
 
     if cls_or_func is None:
         return wrap
@@ -235,6 +250,7 @@ def _trace_class(base: type, kw_only: bool, inheritable: bool) -> type:
         )
     except TypeError as err:
         raise TraceError(f"cannot trace class {base.__qualname__}: subclassing it failed: {err}") from err
+    type.__setattr__(wrapper, MADE, dict(vars(wrapper)))  # so that pickling sees what changes later
     slot = wrapper.__dict__.get("_traceable_record")
     if slot is not None:
         store = slot.__set__
