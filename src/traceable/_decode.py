@@ -182,11 +182,7 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
         return _parse_with(decoder, text, ignore_comments=False)
     except MarkerFailure as failure:
         tree = _parse_with(_PAIRS_DECODER, text, ignore_comments=False)
-        try:
-            path = _path_of_marker(tree, failure.rank)
-        except RecursionError:  # too deep to walk back to: say where from the top
-            path = "$"
-        raise failure.located(path) from failure.error
+        raise failure.located(_path_of_marker(tree, failure.rank)) from failure.error
 
 
 # Every pair, repeated keys included: the hooked parse builds their values too, so
@@ -204,21 +200,34 @@ def parse_pairs(text: str, *, ignore_comments: bool = True) -> Any:
 
 
 def _path_of_marker(tree: Any, rank: int) -> str:
-    """The path of the ``rank``-th marker object of ``tree`` in closing (post-)order."""
+    """The path of the ``rank``-th marker object of ``tree`` in closing (post-)order.
+
+    One walk with one stack of keys, a path made only for the object found: linear in
+    the payload's size, whatever its depth (a path per value would cost size x depth).
+    """
     count = 0
-    for keys, obj in _post_order(tree, []):
-        if isinstance(obj, Pairs) and any(key in MARKERS for key, _ in obj):
-            count += 1
-            if count == rank:
-                return format_path(keys)
+    keys: list[str | int] = []  # keys[i] leads from frames[i] to frames[i + 1]
+    frames: list[tuple[Any, Iterator[tuple[Any, Any]]]] = [(tree, _children(tree))]
+    while frames:
+        obj, children = frames[-1]
+        for key, value in children:
+            if isinstance(value, list):  # (a Pairs is a list): walk into it, and come back
+                keys.append(key)
+                frames.append((value, _children(value)))
+                break
+        else:  # all its children walked: it closes
+            frames.pop()
+            if isinstance(obj, Pairs) and any(key in MARKERS for key, _ in obj):
+                count += 1
+                if count == rank:
+                    return format_path(keys)
+            if keys:
+                keys.pop()
     return "$"
 
 
-def _post_order(obj: Any, keys: list[str | int]) -> Iterator[tuple[list[str | int], Any]]:
+def _children(obj: Any) -> Iterator[tuple[Any, Any]]:
+    # A Pairs holds (key, value) pairs already; a list's keys are its indexes.
     if isinstance(obj, Pairs):
-        for key, value in obj:
-            yield from _post_order(value, [*keys, key])
-    elif isinstance(obj, list):
-        for index, value in enumerate(obj):
-            yield from _post_order(value, [*keys, index])
-    yield keys, obj
+        return iter(obj)
+    return enumerate(obj) if isinstance(obj, list) else iter(())

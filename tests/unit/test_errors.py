@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -181,3 +182,43 @@ def test_an_iterator_is_refused_in_one_sentence_that_says_what_to_pass():
         "cannot encode a generator at $.data[0]: an iterator cannot be written without consuming it; "
         "pass a list of its items instead"
     )
+
+
+def test_a_bad_marker_is_located_among_nested_markers_and_repeated_keys():
+    # Marker objects are counted in the order they close: inner ones first, and the
+    # values of a repeated key too (the parser builds them).
+    text = (
+        '{"a": [{"__tuple__": [{"__complex__": [1, 2]}]}, {"k": 1, "k": {"__complex__": [3, 4]}}],'
+        ' "b": {"c": [0, {"__tuple__": [{"__complex__": 5}]}]}}'
+    )
+    with pytest.raises(DecodeError) as info:
+        load(text)
+    assert info.value.path == "$.b.c[1].__tuple__[0]"
+
+
+def test_a_bad_marker_nearly_as_deep_as_the_parser_goes_is_located():
+    # The walk back to it is a loop, not a recursion: no depth the parser takes is too deep.
+    depth = sys.getrecursionlimit() - 60
+    text = '{"k": ' * depth + '[0, {"__complex__": 5}]' + "}" * depth
+    with pytest.raises(DecodeError) as info:
+        load(text)
+    assert info.value.path == "$" + ".k" * depth + "[1]"
+
+
+def test_locating_a_bad_marker_holds_one_path_not_one_per_level():
+    # The walk back to a failed marker keeps one stack of keys: memory grows with the
+    # depth, where a copied path per level grew with its square (and time with size x depth).
+    import tracemalloc
+
+    from traceable._decode import _path_of_marker, parse_pairs
+
+    depth = 900
+    tree = parse_pairs('{"k": ' * depth + '[0, {"__complex__": 5}]' + "}" * depth)
+    tracemalloc.start()
+    try:
+        path = _path_of_marker(tree, 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert path == "$" + ".k" * depth + "[1]"
+    assert peak < 1 << 20, f"{peak:,} bytes"
