@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from traceable import _wire
+from traceable._codecs import numpy as numpy_codec
 
 
 def encode_dataframe(obj: pd.DataFrame) -> dict[str, Any]:
@@ -40,15 +41,20 @@ def _items(values: Any) -> list[Any]:
     return [value.item() if isinstance(value, np.generic) else value for value in values]
 
 
-def decode_dataframe(d: dict[str, Any]) -> pd.DataFrame:
+def decode_dataframe(d: dict[str, Any], *, check_decimals: bool = False) -> pd.DataFrame:
     body = dict(d)
     meta = body.pop(_wire.DATAFRAME)
     index = body.pop("index", None)
     dtypes = dict(zip(meta["column_order"], meta["types"], strict=True))
+    if check_decimals:  # (see numpy_codec.decode_ndarray)
+        for name, column in body.items():
+            numpy_codec.refuse_huge_decimals(column, np.dtype(dtypes[name]))
     data = {name: np.array(column, dtype=np.dtype(dtypes[name])) for name, column in body.items()}
     return pd.DataFrame(data=data, index=index, columns=meta["column_order"])
 
 
-def decode_series(d: dict[str, Any]) -> pd.Series:
+def decode_series(d: dict[str, Any], *, check_decimals: bool = False) -> pd.Series:
     meta = d[_wire.SERIES]
+    if check_decimals:  # (see numpy_codec.decode_ndarray)
+        numpy_codec.refuse_huge_decimals(d["data"], np.dtype(meta["type"]))
     return pd.Series(data=d["data"], index=d.get("index"), name=meta["name"], dtype=np.dtype(meta["type"]))
