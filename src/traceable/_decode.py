@@ -167,7 +167,7 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
 
         # A plain parse builds nothing: it can strip comments after a failure, unlike the hooked one.
         tree = _parse_with(_PLAIN_DECODER, text, ignore_comments)
-        return _lossless.read(tree, policy, preserve_order=preserve_order)
+        return _lossless.read(tree, policy, preserve_order=preserve_order, size=len(text))
     if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
         # Before the hooked parse, not on its failure: a retry would build again the
         # objects that came before the comment. ("//" is common in base64 and URLs, so a
