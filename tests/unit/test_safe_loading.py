@@ -588,3 +588,17 @@ def test_references_that_together_make_hashing_costly_are_refused_under_a_checki
     assert err.value.rule == "shared_hashable"
     assert err.value.path.startswith("$.value[1].__set__[")
     assert "hashing would visit over 1,048,576" in str(err.value)
+
+
+def test_records_nested_through_shared_fields_count_what_their_hash_visits():
+    # A frozen dataclass hashes its fields: 40 levels of Frozen((f, f)) hash 2**40 items.
+    # dump writes it in 7 kB; a trusted load rebuilds it, a checking policy refuses it.
+    value = samples.Frozen("a")
+    for _ in range(40):
+        value = samples.Frozen((value, value))
+    text = dump(value, lossless=True)
+    loaded = load(text)
+    assert loaded.name[0] is loaded.name[1]
+    with pytest.raises(UnsafePayloadError) as err:
+        load(text, policy=LoadPolicy.safe(allow=["samples"], max_depth=1000))
+    assert err.value.rule == "shared_hashable"
