@@ -16,12 +16,12 @@ import json
 import re
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from traceable._audit import Finding, Pairs, inspect_tree
-from traceable._markers import MARKERS, Decoder, MarkerFailure
-from traceable._paths import format_path
+from traceable._locate import path_of_marker
+from traceable._markers import Decoder, MarkerFailure
 from traceable._policy import LoadPolicy
 from traceable.exceptions import DecodeError, UnsafePayloadError
 
@@ -181,12 +181,10 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
     try:
         return _parse_with(decoder, text, ignore_comments=False)
     except MarkerFailure as failure:
-        tree = _parse_with(_PAIRS_DECODER, text, ignore_comments=False)
-        raise failure.located(_path_of_marker(tree, failure.rank)) from failure.error
+        raise failure.located(path_of_marker(text, failure.rank)) from failure.error
 
 
-# Every pair, repeated keys included: the hooked parse builds their values too, so
-# counting them keeps the ranks aligned.
+# Every pair, repeated keys included (a dict would keep only the last value of a key).
 _PAIRS_DECODER = json.JSONDecoder(object_pairs_hook=Pairs)
 
 
@@ -197,37 +195,3 @@ def parse_pairs(text: str, *, ignore_comments: bool = True) -> Any:
         DecodeError: the text is not JSON.
     """
     return _parse_with(_PAIRS_DECODER, text, ignore_comments)
-
-
-def _path_of_marker(tree: Any, rank: int) -> str:
-    """The path of the ``rank``-th marker object of ``tree`` in closing (post-)order.
-
-    One walk with one stack of keys, a path made only for the object found: linear in
-    the payload's size, whatever its depth (a path per value would cost size x depth).
-    """
-    count = 0
-    keys: list[str | int] = []  # keys[i] leads from frames[i] to frames[i + 1]
-    frames: list[tuple[Any, Iterator[tuple[Any, Any]]]] = [(tree, _children(tree))]
-    while frames:
-        obj, children = frames[-1]
-        for key, value in children:
-            if isinstance(value, list):  # (a Pairs is a list): walk into it, and come back
-                keys.append(key)
-                frames.append((value, _children(value)))
-                break
-        else:  # all its children walked: it closes
-            frames.pop()
-            if isinstance(obj, Pairs) and any(key in MARKERS for key, _ in obj):
-                count += 1
-                if count == rank:
-                    return format_path(keys)
-            if keys:
-                keys.pop()
-    return "$"
-
-
-def _children(obj: Any) -> Iterator[tuple[Any, Any]]:
-    # A Pairs holds (key, value) pairs already; a list's keys are its indexes.
-    if isinstance(obj, Pairs):
-        return iter(obj)
-    return enumerate(obj) if isinstance(obj, list) else iter(())

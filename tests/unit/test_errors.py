@@ -205,20 +205,37 @@ def test_a_bad_marker_nearly_as_deep_as_the_parser_goes_is_located():
     assert info.value.path == "$" + ".k" * depth + "[1]"
 
 
-def test_locating_a_bad_marker_holds_one_path_not_one_per_level():
-    # The walk back to a failed marker keeps one stack of keys: memory grows with the
-    # depth, where a copied path per level grew with its square (and time with size x depth).
+def test_locating_a_bad_marker_builds_nothing_and_holds_one_path():
+    # The parse that finds it makes no object (each parses into None, or a token on the
+    # way to the one found): memory grows with the depth only, where the parsed tree and
+    # a copied path per level grew with the size and with the depth's square.
     import tracemalloc
 
-    from traceable._decode import _path_of_marker, parse_pairs
+    from traceable._locate import path_of_marker
 
     depth = 900
-    tree = parse_pairs('{"k": ' * depth + '[0, {"__complex__": 5}]' + "}" * depth)
+    text = '{"k": ' * depth + "[" + '{"__complex__": [1, 2]}, ' * 5000 + '{"__complex__": 5}]' + "}" * depth
     tracemalloc.start()
     try:
-        path = _path_of_marker(tree, 1)
+        path = path_of_marker(text, 5001)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert path == "$" + ".k" * depth + "[1]"
+    assert path == "$" + ".k" * depth + "[5000]"
     assert peak < 1 << 20, f"{peak:,} bytes"
+
+
+@pytest.mark.parametrize(
+    ("text", "rank", "path"),
+    [
+        ('{"__complex__": 5}', 1, "$"),
+        ('[[0, [{"a": {"__complex__": 5}}]]]', 1, "$[0][1][0].a"),
+        ('[{"__set__": []}, [[{"__set__": []}], [1, {"x": [[{"__set__": []}]]}]]]', 3, "$[1][1][1].x[0][0]"),
+        ('{"a": {"__set__": []}, "a": [{"__set__": []}]}', 2, "$.a[0]"),
+        ('[{"__complex__": 5}, nonsense]', 1, "$"),
+    ],
+)
+def test_a_marker_is_found_by_its_rank_through_objects_and_lists(text, rank, path):
+    from traceable._locate import path_of_marker
+
+    assert path_of_marker(text, rank) == path
