@@ -7,6 +7,7 @@ import datetime as dt
 import importlib
 import math
 import pathlib
+import zoneinfo
 from decimal import Decimal
 from types import ModuleType
 
@@ -14,13 +15,64 @@ from hypothesis import strategies as st
 
 import samples
 
+
+def _zone(key: str) -> dt.tzinfo | None:
+    try:
+        return zoneinfo.ZoneInfo(key)
+    except zoneinfo.ZoneInfoNotFoundError:  # no IANA data on this machine
+        return None
+
+
+# Local times that clocks skip (a gap) or repeat (ambiguous) as they change: the zone, the
+# start of that window and its length in minutes. Each is drawn with fold 0 and 1, which
+# pick the offset before or after the change; Dublin's winter is a negative DST.
+_CLOCK_CHANGES = [
+    ("Europe/Paris", dt.datetime(2024, 3, 31, 2), 60),  # gap
+    ("Europe/Paris", dt.datetime(2024, 10, 27, 2), 60),  # ambiguous
+    ("America/New_York", dt.datetime(2024, 3, 10, 2), 60),
+    ("America/New_York", dt.datetime(2024, 11, 3, 1), 60),
+    ("Australia/Lord_Howe", dt.datetime(2024, 4, 7, 1, 30), 30),  # half an hour of DST
+    ("Australia/Lord_Howe", dt.datetime(2024, 10, 6, 2), 30),
+    ("Europe/Dublin", dt.datetime(2024, 10, 27, 1), 60),
+    ("Pacific/Apia", dt.datetime(2011, 12, 30, 12), 60),  # a day skipped: no DST either side
+]
+_CHANGES = [(zone, start, minutes) for key, start, minutes in _CLOCK_CHANGES if (zone := _zone(key)) is not None]
+
+
+def _at_a_clock_change(change: tuple[dt.tzinfo, dt.datetime, int], microseconds: int, fold: int) -> dt.datetime:
+    zone, start, minutes = change
+    local = start + dt.timedelta(microseconds=microseconds % (minutes * 60 * 10**6))
+    return local.replace(tzinfo=zone, fold=fold)
+
+
+_fixed_offsets = st.builds(
+    lambda offset, name: dt.timezone(offset) if name is None else dt.timezone(offset, name),
+    st.timedeltas(min_value=dt.timedelta(hours=-23, minutes=-59), max_value=dt.timedelta(hours=23, minutes=59)),
+    st.none() | st.text(max_size=5),
+)
+# (Not zoneinfo's "UTC": written "UTC", as timezone.utc is, it loads as timezone.utc.)
+_zones = st.timezones().filter(lambda zone: zone.key != "UTC") if _zone("Europe/Paris") is not None else st.nothing()
+
+# Aware datetimes: at clock changes, anywhere in any IANA zone (Hypothesis draws the fold
+# too), at fixed offsets with and without a name; naive ones with either fold.
+datetimes = st.one_of(
+    st.builds(_at_a_clock_change, st.sampled_from(_CHANGES), st.integers(0, 2**40), st.integers(0, 1))
+    if _CHANGES
+    else st.nothing(),
+    st.datetimes(timezones=_zones | _fixed_offsets | st.none() | st.just(dt.timezone.utc)),
+    st.builds(lambda when, fold: when.replace(fold=fold), st.datetimes(), st.integers(0, 1)),
+)
+times = st.builds(
+    lambda when, fold: when.replace(fold=fold), st.times(timezones=st.none() | _fixed_offsets), st.integers(0, 1)
+)
+
 # JSON itself keeps these as they are (tuples excepted: see below).
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 
 native_values = st.one_of(
-    st.datetimes(timezones=st.none() | st.just(dt.timezone.utc)),
+    datetimes,
     st.dates(),
-    st.times(),
+    times,
     st.timedeltas(),
     st.decimals(allow_nan=False),
     st.fractions(),
@@ -69,7 +121,8 @@ torch = _optional("torch")
 
 # numpy scalars (float64 excepted: a float, written as one) and structured arrays.
 SCALAR_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint64", "float16", "float32", "complex64"]
-SCALAR_DTYPES += ["complex128", "bool", "datetime64[s]", "timedelta64[ms]", "S3"]
+SCALAR_DTYPES += ["complex128", "bool", "S3"]
+SCALAR_DTYPES += [f"{kind}64[{unit}]" for kind in ("datetime", "timedelta") for unit in ("Y", "D", "s", "ms", "ns")]
 RECORD_DTYPE = "<i4, (2,)<f8, <U2"
 numpy_values = numpy_scalars = st.nothing()
 if np is not None:
@@ -132,6 +185,8 @@ def equal(a, b) -> bool:
     """Deep equality that treats NaN as equal to NaN and traced objects by their record."""
     if isinstance(a, float) and isinstance(b, float):
         return a == b or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, (dt.datetime, dt.time)):  # == ignores fold, and compares aware values as instants
+        return type(a) is type(b) and _moment(a) == _moment(b)
     if isinstance(a, Decimal):
         return isinstance(b, Decimal) and (a == b or (a.is_nan() and b.is_nan()))
     if isinstance(a, (list, tuple)):  # named tuples too: by item (an item may be an array)
@@ -151,6 +206,10 @@ def equal(a, b) -> bool:
     if hasattr(a, "trace_kwargs"):
         return type(a) is type(b) and equal(a.trace_args, b.trace_args) and equal(a.trace_kwargs, b.trace_kwargs)
     return type(a) is type(b) and a == b
+
+
+def _moment(value: dt.datetime | dt.time) -> tuple[object, ...]:
+    return (value.replace(tzinfo=None), value.fold, value.utcoffset(), value.tzname(), type(value.tzinfo))
 
 
 def _equal_numpy(a, b) -> bool:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
+import json
 from collections.abc import Iterable
 from typing import IO, Any, overload
 
 from traceable import _lossless
 from traceable._audit import Finding
 from traceable._decode import check, loads
-from traceable._encode import get_encoder
+from traceable._encode import Encoder, get_encoder
 from traceable._files import PathLike, payload_text, write_payload
+from traceable._paths import format_path, locate
 from traceable._policy import LoadPolicy, get_default_policy
-from traceable.exceptions import UnsafePayloadError
+from traceable.exceptions import EncodeError, UnsafePayloadError
 
 
 @overload
@@ -65,7 +68,8 @@ def dump(
         obj: the object to write.
         fp: a path or an open file (text or binary) to write to; None to return the text.
             The text is streamed; if encoding fails, a path is left as it was and a
-            seekable file is cut back to where it was.
+            seekable file is cut back to where it was. A path is written beside, synced
+            and renamed over, keeping its mode and owner; a symlink is followed.
         use_trace: write traced objects as their call (otherwise they are pickled).
         pickle_size_limit: the largest pickle, in bytes, of the fallback; -1 for no limit.
         allow_nan: write NaN and infinities (as ``NaN``, ``Infinity``) instead of raising.
@@ -83,13 +87,19 @@ def dump(
         The text, or None when written to ``fp``.
 
     Raises:
-        EncodeError: a value cannot be encoded; ``path`` says where it is.
+        EncodeError: a value cannot be encoded, ``path`` says where it is (a string that
+            ``fp``'s encoding cannot write, with ``ensure_ascii=False``, is one); or
+            ``compression`` was passed, which only :func:`dump_bytes` takes.
         PayloadTooLarge: the pickle fallback of a value is over ``pickle_size_limit``.
+        OSError: ``fp`` is a path that cannot be written; the error names it, and the
+            file is left as it was.
 
     Example:
         >>> dump({"lr": 0.1, "layers": (64, 32)})
         '{"lr": 0.1, "layers": [64, 32]}'
     """
+    if json_kwargs and "compression" in json_kwargs:
+        json_kwargs = _without_compression(json_kwargs)
     encoder = get_encoder(use_trace, pickle_size_limit, allow_nan, compact_arrays, json_kwargs)
     if lossless:
         obj = _lossless.write(obj, encoder, sort_keys=bool(json_kwargs.get("sort_keys")))
@@ -98,9 +108,65 @@ def dump(
     pieces = encoder.iter_encode(obj)
     try:
         write_payload(fp, pieces)
+    except UnicodeEncodeError as err:
+        raise _unwritable_text(obj, encoder, err) from err
     finally:
         pieces.close()  # ends the dump even when writing failed half way
     return None
+
+
+def _without_compression(json_kwargs: dict[str, Any]) -> dict[str, Any]:
+    # NNI's dump raises ValueError for compression=, and code written for it catches that;
+    # an unknown keyword is a TypeError. EncodeError is both. NNI lets None through.
+    level = json_kwargs["compression"]
+    if level is not None:
+        message = (
+            f"dump writes text and takes no compression={level!r}; to compress, use "
+            f"dump_bytes(obj, compression={level!r}), which writes the gzipped bytes that load reads"
+        )
+        raise EncodeError(message)
+    return {key: value for key, value in json_kwargs.items() if key != "compression"}
+
+
+def _unwritable_text(obj: Any, encoder: Encoder, err: UnicodeEncodeError) -> EncodeError:
+    """The error for text that ``err.encoding`` cannot write, at the path of the string (or key) holding it."""
+    encoding = err.encoding
+
+    def first_bad(text: str) -> int | None:
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError as failure:
+            return failure.start
+        return None
+
+    found: list[tuple[str, str]] = []  # ("string" or "key", the text), once the walk meets it
+
+    def holds_bad_text(value: Any) -> bool:
+        if isinstance(value, str):
+            found.extend([("string", value)] * (first_bad(value) is not None))
+        elif isinstance(value, dict):
+            found.extend(("key", key) for key in value if isinstance(key, str) and first_bad(key) is not None)
+        return bool(found)
+
+    path = locate(obj, holds_bad_text, use_trace=encoder.use_trace)
+    if path is None:  # a string the encoder made itself
+        message = f"cannot write the payload in {encoding}: {err.reason}; dump with ensure_ascii=True (the default)"
+        return EncodeError(message)
+    what, text = found[0]
+    if what == "key":
+        path += format_path((text,))[1:]  # the entry the key names, as it reads in the payload
+    char = text[first_bad(text) or 0]
+    escape = f"dump with ensure_ascii=True (the default), which writes it as the escape {json.dumps(char)[1:-1]}"
+    if 0xD800 <= ord(char) <= 0xDFFF:  # from os.fsdecode of stray bytes, or text cut in two
+        what_to_do = f"remove it, or {escape}"
+        char_name = f"U+{ord(char):04X}, a lone surrogate,"
+    else:
+        what_to_do = f"write to a file opened with encoding='utf-8', or {escape}"
+        char_name = f"U+{ord(char):04X}"
+    message = (
+        f"cannot encode the {what} at {path}: its character {char_name} cannot be written in {encoding}; {what_to_do}"
+    )
+    return EncodeError(message, path)
 
 
 @overload
@@ -167,8 +233,12 @@ def dump_bytes(
     if lossless:
         obj = _lossless.write(obj, encoder, sort_keys=bool(json_kwargs.get("sort_keys")))
     text = encoder.encode(obj)
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError as err:  # a lone surrogate, with ensure_ascii=False
+        raise _unwritable_text(obj, encoder, err) from err
     # mtime=0: the same object gives the same bytes.
-    data = gzip.compress(text.encode("utf-8"), compresslevel=level, mtime=0)
+    data = gzip.compress(encoded, compresslevel=level, mtime=0)
     if fp is None:
         return data
     write_payload(fp, iter([data]))
@@ -268,16 +338,20 @@ def audit(
 
     Each :class:`Finding` gives the JSON path, the action (``"call"``, ``"import"``,
     ``"call _load"``, ``"unpickle"`` or ``"limit"``), the dotted name or the blob's size,
-    and whether the policy (chosen as for :func:`load`) allows it. Use it to decide what
-    to allow.
+    whether the policy (chosen as for :func:`load`) allows it, and for a name the entry that
+    decided: the ``allow`` entry that matched (exact or prefix), or the deny-list entry that
+    refused it. Use it to decide what to allow.
 
     Raises:
         DecodeError: the payload is not JSON.
 
     Example:
-        >>> text = '{"f": {"__nni_type__": "path:os.system"}, "n": [1, 2]}'
-        >>> [str(finding) for finding in audit(text, safe=True)]
-        ['$.f: import os.system - REFUSED (allow)']
+        >>> text = '{"f": {"__nni_type__": "path:math.floor"}, "g": {"__nni_type__": "path:numpy.load"}}'
+        >>> for finding in audit(text, safe=True, allow=["math.floor", "numpy"]):
+        ...     print(finding)
+        $.f: import math.floor - allowed (exact allow entry 'math.floor')
+        $.g: import numpy.load - REFUSED (deny): deny entry 'numpy.load'
+            (it unpickles or deserialises, which runs arbitrary code)
     """
     active = policy_for(safe, allow, policy)
     findings: list[Finding] = []
@@ -298,7 +372,18 @@ def policy_for(safe: bool, allow: Iterable[str] | None, policy: LoadPolicy | Non
             raise TypeError(f"policy must be a LoadPolicy, not {type(policy).__name__}")
         return policy
     if safe:
-        return LoadPolicy.safe(allow=() if allow is None else allow)
+        if allow is None:
+            return _safe_policy(())
+        if type(allow) in (list, tuple) and all(type(name) is str for name in allow):
+            return _safe_policy(tuple(allow))
+        return LoadPolicy.safe(allow=allow)
     if allow is not None:
         raise TypeError("allow= extends the safe policy: pass safe=True as well")
     return get_default_policy()
+
+
+@functools.lru_cache(maxsize=64)
+def _safe_policy(allow: tuple[str, ...]) -> LoadPolicy:
+    # Policies are immutable: one per allow list, instead of one per load (building one,
+    # with its deny list, costs about a third of loading a small message).
+    return LoadPolicy.safe(allow=allow)

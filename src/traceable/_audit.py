@@ -7,12 +7,15 @@ stops at the first thing the policy refuses, and :func:`audit`, which lists ever
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from collections.abc import Iterator
 from typing import Any
 
 from traceable import _registry, _wire
+from traceable._denylist import NEVER_REASON
 from traceable._paths import format_path
-from traceable._policy import LoadPolicy
+from traceable._policy import LoadPolicy, Verdict
 from traceable.exceptions import UnsafePayloadError
 
 __all__ = ["Finding", "Pairs", "b64_size", "inspect_tree"]
@@ -46,8 +49,11 @@ class Finding:
         name: the dotted name imported, or None (a pickled blob, a limit).
         size: the size in bytes of a pickled blob; 0 otherwise.
         allowed: whether the policy audited against allows it.
-        rule: what refuses it (``"allow"``, ``"allow_pickle"``, ``"max_depth"``...), or "".
+        rule: what refuses it (``"allow"``, ``"deny"``, ``"allow_pickle"``, ``"max_depth"``...), or "".
         detail: one sentence for people.
+        reason: for a name, which entry decided: ``"allow prefix 'torch.nn'"``,
+            ``"exact allow entry 'numpy.load'"``, ``"deny entry 'numpy.save*' (why)"``, or why
+            a prefix did not cover it; "" for pickles, limits and names no entry covers.
     """
 
     path: str
@@ -57,9 +63,13 @@ class Finding:
     allowed: bool
     rule: str
     detail: str
+    reason: str = ""
 
     def __str__(self) -> str:
-        verdict = "allowed" if self.allowed else f"REFUSED ({self.rule})"
+        if self.allowed:
+            verdict = f"allowed ({self.reason})" if self.reason else "allowed"
+        else:
+            verdict = f"REFUSED ({self.rule})" + (f": {self.reason}" if self.reason else "")
         return f"{self.path}: {self.detail} - {verdict}"
 
 
@@ -80,6 +90,7 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
     Raises:
         UnsafePayloadError: the policy refuses something (only without ``findings``).
     """
+    verdicts: dict[str, Verdict] = {}  # name -> verdict, for this walk (modules may load between walks)
     keys: list[Any] = []  # the keys of the open containers, _ROOT first
     stack: list[Iterator[tuple[Any, Any]]] = [iter([(_ROOT, tree)])]
     max_string = policy.max_string_length
@@ -109,9 +120,9 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
                     repeated = "repeat a key in one object"
                     _report(findings, Finding(_path(keys), "limit", None, 0, False, "unique_keys", repeated))
                 if not _ANY_MARKER.isdisjoint(obj):  # the path is made only where it is needed
-                    _inspect_object(obj, _path(keys), policy, findings)
+                    _inspect_object(obj, _path(keys), policy, findings, verdicts)
                 if _registry.USER_MARKERS and not _registry.USER_MARKERS.isdisjoint(obj):
-                    _inspect_codec(obj, _path(keys), policy, findings)
+                    _inspect_codec(obj, _path(keys), policy, findings, verdicts)
                 if max_string is not None:
                     for name in obj:
                         if len(name) > max_string:
@@ -130,10 +141,12 @@ def _as_dict(value: Any) -> Any:
     return dict(value) if isinstance(value, Pairs) else value
 
 
-def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
+def _inspect_object(
+    obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: dict[str, Verdict]
+) -> None:
     for marker, action in _NAMED.items():
         if marker in obj:
-            _report(findings, _named(obj[marker], action, marker, path, policy))
+            _report(findings, _named(obj[marker], action, marker, path, policy, verdicts=verdicts))
     if _wire.ENUM in obj:
         body = _as_dict(obj[_wire.ENUM])
         where = body.get(_wire.ENUM_TYPE) if isinstance(body, dict) else None
@@ -141,7 +154,7 @@ def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings
             name = f"{where[0] or '__main__'}.{where[1]}"
         else:
             name = repr(where)
-        _report(findings, _named(name, "import", "the enum type", path, policy))
+        _report(findings, _named(name, "import", "the enum type", path, policy, verdicts=verdicts))
     if _wire.PICKLED in obj:
         blob = obj[_wire.PICKLED]
         size = b64_size(blob) if isinstance(blob, str) else 0
@@ -159,13 +172,15 @@ def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings
             _inspect_array([len(index or [])], "int64", None, path=path, policy=policy, findings=findings)
 
 
-def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
+def _inspect_codec(
+    obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: dict[str, Verdict]
+) -> None:
     # A codec from register_codec runs the loading process's own code, on a type the
     # allow list must name, as a traced symbol must be named.
     for marker in _registry.USER_MARKERS.intersection(obj):
         codec = _registry.by_marker(marker)
         if codec is not None:
-            _report(findings, _named(codec.symbol, "decode", "a registered codec", path, policy))
+            _report(findings, _named(codec.symbol, "decode", "a registered codec", path, policy, verdicts=verdicts))
 
 
 # What dump writes for arrays: these forms only, under a checking policy.
@@ -293,15 +308,55 @@ def _numeric_leaves(data: list[Any], complex_allowed: bool) -> bool:
     return True
 
 
-def _named(name: Any, action: str, what: str, path: str, policy: LoadPolicy) -> Finding:
+def _named(
+    name: Any, action: str, what: str, path: str, policy: LoadPolicy, *, verdicts: dict[str, Verdict]
+) -> Finding:
     if isinstance(name, str) and name.startswith(_wire.BYTES_PREFIX):
         size = b64_size(name[len(_wire.BYTES_PREFIX) :])
         return _pickle(size, path, policy, f"a pickled class or function ({what})")
     dotted = name[len(_wire.PATH_PREFIX) :] if isinstance(name, str) and name.startswith(_wire.PATH_PREFIX) else name
     if not isinstance(dotted, str):
         dotted = repr(dotted)
-    allowed = policy.allows_name(dotted)
-    return Finding(path, action, dotted, 0, allowed, "" if allowed else "allow", f"{action} {dotted}")
+    verdict = verdicts.get(dotted)
+    if verdict is None:
+        verdict = verdicts[dotted] = _judge_loaded(policy, dotted)
+    return Finding(path, action, dotted, 0, verdict.allowed, verdict.rule, f"{action} {dotted}", str(verdict))
+
+
+def _judge_loaded(policy: LoadPolicy, dotted: str) -> Verdict:
+    # The name's verdict; and, where the object is in a module already loaded, the
+    # object's too (an alias, a method through a class): what the load would decide.
+    verdict = policy.judge(dotted)
+    if not verdict.allowed or policy.allow is None:
+        return verdict
+    found = _find_loaded(dotted)
+    if found is _MISSING:
+        if verdict.how == "prefix" and "." in dotted.partition(".")[2]:
+            return verdict._replace(how="prefix, if it names a class or a module-level function")
+        return verdict
+    return policy.judge_resolved(dotted, found)
+
+
+_MISSING = object()
+
+
+def _find_loaded(dotted: str) -> Any:
+    # The object named ``dotted`` if its module is loaded, else _MISSING; imports nothing
+    # and runs no module __getattr__ (which may import).
+    parts = dotted.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        module = sys.modules.get(".".join(parts[:split]))
+        if not isinstance(module, types.ModuleType):
+            continue
+        obj = vars(module).get(parts[split], _MISSING)
+        for attr in parts[split + 1 :]:
+            if not isinstance(obj, type):
+                return _MISSING
+            obj = next((vars(base)[attr] for base in obj.__mro__ if attr in vars(base)), _MISSING)
+            if isinstance(obj, (staticmethod, classmethod)):
+                obj = obj.__func__
+        return obj
+    return _MISSING
 
 
 def b64_size(text: str) -> int:
@@ -338,11 +393,19 @@ def _report(findings: list[Finding] | None, finding: Finding) -> None:
         policy_advice = "a payload written by dump never does this; do not load it"
     elif finding.action == "limit":
         policy_advice = f"raise it with LoadPolicy.safe({finding.rule}=...) if the payload is legitimate"
+    elif finding.rule == "deny" and finding.reason.endswith(NEVER_REASON):
+        policy_advice = "no allow entry lifts it"
+    elif finding.rule == "deny":
+        policy_advice = (
+            "the deny list wins over allow prefixes; only if you trust this payload, allow the exact name: "
+            f"load(..., safe=True, allow=[{finding.name!r}])"
+        )
     else:
         policy_advice = f"if you trust it, add it: load(..., safe=True, allow=[{finding.name!r}])"
+    because = f": {finding.reason}" if finding.reason else ""
     raise UnsafePayloadError(
         f"refused the payload at {finding.path}: it would {finding.detail}, which the load policy does not "
-        f"allow ({finding.rule}); {policy_advice}",
+        f"allow ({finding.rule}{because}); {policy_advice}",
         finding.path,
         symbol=finding.name,
         rule=finding.rule,

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from traceable._api import audit, dump, load
+from traceable._denylist import DENY_LIST
 from traceable._diff import diff_trees
 from traceable._files import payload_text
 from traceable._policy import LoadPolicy
@@ -266,6 +267,14 @@ def _hint_for(rule: str, names: list[str]) -> str:
         unique = list(dict.fromkeys(names))
         them = "it" if len(unique) == 1 else "them"
         return f"if you trust {them}, allow {them}: {' '.join(f'--allow {name}' for name in unique)}"
+    if rule == "deny":
+        liftable = [name for name in dict.fromkeys(names) if DENY_LIST.match(name) not in DENY_LIST.never]
+        if not liftable:
+            return "no payload may call traceable's own loading, auditing or policy functions"
+        return (
+            "the deny list wins over --allow prefixes; only if you trust the payload, allow the exact "
+            f"name{'s' if len(liftable) > 1 else ''}: {' '.join(f'--allow {name}' for name in liftable)}"
+        )
     if rule == "allow_pickle":
         return "unpickling runs arbitrary code; only if you trust the payload's source, pass --trust"
     if rule.startswith("max_"):

@@ -2,19 +2,23 @@
 
 Reading takes a path or an open file (text or binary) within a load policy's size limits,
 and gunzips gzipped bytes without inflating more than the policy allows. Writing streams
-a payload's pieces to a path (beside it, then renamed) or an open file (cut back on an
-error), so that a failed dump never leaves half a payload behind.
+a payload's pieces to a path (beside it, synced, then renamed over it, keeping its mode,
+owner and symlinks) or an open file (cut back on an error), so that a failed dump, or a
+crash, never leaves half a payload behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import io
 import os
+import stat
 import tempfile
 import zlib
-from collections.abc import Iterator
-from typing import Any, Union
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, TypeVar, Union
 
 from traceable._policy import LoadPolicy
 from traceable.exceptions import DecodeError
@@ -22,6 +26,8 @@ from traceable.exceptions import DecodeError
 __all__ = ["PathLike", "payload_text", "write_payload"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _CHUNK = 1 << 20
 
@@ -101,7 +107,9 @@ def write_payload(fp: Any, pieces: Iterator[str | bytes]) -> None:
     binary = not isinstance(fp, io.TextIOBase) and "b" in getattr(fp, "mode", "b")
     start = fp.tell() if _seekable(fp) else None
     if start is None:
-        pieces = iter(list(pieces))  # all of it encoded before anything is written
+        # All of it encoded before anything is written, to UTF-8 too for a binary file: a
+        # lone surrogate in the last piece then leaves a pipe without half a payload.
+        pieces = iter([piece.encode("utf-8") if binary and isinstance(piece, str) else piece for piece in pieces])
     try:
         for piece in pieces:
             _write_chunks(fp, piece, binary=binary)
@@ -120,19 +128,83 @@ def _seekable(fp: Any) -> bool:
 
 
 def _write_path(path: PathLike, pieces: Iterator[str | bytes]) -> None:
-    # Write beside the target and rename, so that a failure never leaves half a file.
+    # Write beside the file and rename it over, so that a failure never leaves half a
+    # file; errors name the path the caller gave, never the temporary file.
     target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".traceable-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            for piece in pieces:
-                _write_chunks(f, piece, binary=True)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it the usual mode
-        os.replace(tmp, target)
+        status: os.stat_result | None = os.stat(target)  # through symlinks
+    except FileNotFoundError:  # a new file, or a dangling symlink
+        status = None
+    except OSError as err:  # a symlink loop, a directory that may not be searched
+        raise _naming(err, target, _UNWRITTEN) from err
+    if status is not None and not stat.S_ISREG(status.st_mode):
+        _write_special(target, status, pieces)
+        return
+    # The file a symlink (or a chain of them) ends at is replaced, and the link kept; a
+    # dangling link gets the file it names, as open() makes it.
+    real = os.path.realpath(target)
+    directory = os.path.dirname(real)
+    note = _UNTOUCHED if status is not None else _UNWRITTEN
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".traceable-", suffix=".tmp")
+    except OSError as err:
+        raise _naming(err, target, note, hint=_BESIDE) from err
+    try:
+        f = os.fdopen(fd, "wb")
+        try:
+            _io(target, note, _take_metadata, f.fileno(), status)
+            for piece in pieces:  # an error of the encoder's goes through as it is
+                _io(target, note, _write_chunks, f, piece, binary=True)
+            _io(target, note, _finish, f)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                f.close()
+            raise
+        _io(target, note, os.replace, tmp, real)
     except BaseException:
-        os.unlink(tmp)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
+    _sync_directory(directory)
+
+
+def _io(target: str, note: str, call: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    # Errors name the path the caller gave, never the temporary file.
+    try:
+        return call(*args, **kwargs)
+    except OSError as err:
+        raise _naming(err, target, note) from err
+
+
+def _finish(f: io.BufferedWriter) -> None:
+    f.flush()
+    # On disk before the rename: a crash then leaves the old file or the new one, never an empty one.
+    os.fsync(f.fileno())
+    f.close()
+
+
+_BESIDE = (
+    "dump writes a temporary file in its directory and renames it over the file, so the directory must be writable"
+)
+_UNTOUCHED = "the file was left as it was"
+_UNWRITTEN = "no file was written"
+
+
+def _take_metadata(fd: int, status: os.stat_result | None) -> None:
+    # The new file takes the old one's owner and mode (a private 0600 file stays private);
+    # a new file gets the mode open() would give it (mkstemp makes it 0600).
+    if status is None:
+        _chmod(fd, 0o666 & ~_umask())
+        return
+    if hasattr(os, "fchown"):
+        own = os.fstat(fd)
+        if (own.st_uid, own.st_gid) != (status.st_uid, status.st_gid):
+            try:  # only a privileged process may give a file away; anyone may keep the group
+                os.fchown(fd, status.st_uid, status.st_gid)
+            except PermissionError:
+                with contextlib.suppress(PermissionError):
+                    os.fchown(fd, -1, status.st_gid)
+    _chmod(fd, stat.S_IMODE(status.st_mode))  # after fchown, which may clear set-id bits
 
 
 def _umask() -> int:
@@ -145,6 +217,56 @@ def _umask() -> int:
 
 
 _UMASK: int | None = None
+
+
+def _chmod(fd: int, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+
+
+def _sync_directory(directory: str) -> None:
+    # Makes the rename itself durable. Windows cannot open a directory; some file systems
+    # refuse to sync one: the file is in place either way, so this is best effort.
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_special(target: str, status: os.stat_result, pieces: Iterator[str | bytes]) -> None:
+    # A device or a pipe (/dev/stdout, a FIFO) cannot be replaced: it is written to.
+    if stat.S_ISDIR(status.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory: dump needs the path of a file", target)
+    try:
+        f = open(target, "wb")  # noqa: SIM115 (closed below, its errors renamed)
+    except OSError as err:
+        raise _naming(err, target, "") from err
+    with f:
+        try:
+            write_payload(f, pieces)
+        except OSError as err:
+            raise _naming(err, target, "") from err
+
+
+def _naming(err: OSError, target: str, note: str, *, hint: str = "") -> OSError:
+    """``err`` again (its class and errno), naming ``target`` and adding ``note`` on what became of it."""
+    reason = err.strerror or str(err) or type(err).__name__
+    if hint and err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason += f" ({hint})"
+    if note:
+        reason += f"; {note}"
+    try:
+        return type(err)(err.errno, reason, target)
+    except TypeError:  # a subclass with a constructor of its own
+        return OSError(err.errno, reason, target)
 
 
 def _write_chunks(f: Any, payload: str | bytes, *, binary: bool) -> None:

@@ -9,14 +9,63 @@ symbols the caller names.
 from __future__ import annotations
 
 import dataclasses
+import sys
+import types
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from traceable._denylist import DENY_LIST, DenyList
 from traceable.exceptions import UnsafePayloadError
 
-__all__ = ["LoadPolicy", "get_default_policy", "set_default_policy"]
+__all__ = ["LoadPolicy", "Verdict", "get_default_policy", "set_default_policy"]
 
 _MiB = 1 << 20
+
+
+class Verdict(NamedTuple):
+    """A policy's decision on one name, and the entry that made it.
+
+    Attributes:
+        allowed: whether the name (or the object it imports as) may be used.
+        rule: ``""`` when allowed; ``"allow"`` (no allow entry covers it) or ``"deny"``.
+        entry: the allow entry that matched, or the deny entry that refused; ``""`` if none.
+        how: ``"exact"`` or ``"prefix"`` for an allow entry; why, for a deny entry.
+        canonical: the name the object imports as, where that decided it.
+    """
+
+    allowed: bool
+    rule: str
+    entry: str
+    how: str
+    canonical: str | None = None
+
+    def __str__(self) -> str:
+        if self.allowed:
+            if not self.entry:
+                return self.how
+            if self.how == "exact":
+                return f"exact allow entry {self.entry!r}"
+            kind, _, condition = self.how.partition(", ")  # ("prefix", "if it names a class...")
+            return f"allow {kind} {self.entry!r}" + (f", {condition}" if condition else "")
+        if self.rule == "deny":
+            return f"deny entry {self.entry!r} ({self.how})"
+        if self.how == "through":
+            return "reached through a class: only an exact allow entry covers it"
+        if self.how == "imports as":
+            return f"imports as {self.canonical}, which no allow entry covers"
+        if self.how == "module":
+            return "a module, not a class or function"
+        return f"not in the allow list, {self.how}" if self.how.startswith("and ") else ""
+
+
+def _depth_below_module(dotted: str) -> int:
+    # How many attribute steps ``dotted`` takes below the deepest module it names, among
+    # the modules loaded (after its import): 1 for a module-level name.
+    parts = dotted.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        if isinstance(sys.modules.get(".".join(parts[:split])), types.ModuleType):
+            return len(parts) - split
+    return len(parts)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,8 +76,15 @@ class LoadPolicy:
         allow: exact names (``"mypkg.models.Net"``) and module prefixes (``"torch.nn"``)
             of the classes and functions a payload may import and call, as ``__symbol__``,
             ``__nni_type__``, ``__instance_type__`` or an enum's type; None allows any.
+            A prefix covers the module's classes and module-level functions, not methods
+            reached through a class (``pathlib.Path.write_text`` needs its own exact entry).
             Both the name in the payload and the object it imports as must match, so an
             alias (``logging.os.system``) or a re-export cannot reach a forbidden object.
+        deny: names to refuse beyond the built-in deny list (``traceable._denylist.DENIED``:
+            pickle loaders, ``numpy.load``, ``torch.load``, ``pandas.read_*``, ``os``,
+            ``subprocess``, file writers...), which wins over every allow prefix; an exact
+            ``allow`` entry lifts a single entry, except traceable's own loading and policy
+            functions. The built-in list applies whenever ``allow`` is not None.
         allow_pickle: whether ``__nni_obj__`` blobs and ``bytes:`` symbols may be unpickled.
         max_size: the longest payload, in characters of text (or bytes, before unzipping).
         max_decompressed_size: the largest gzipped payload once unzipped, in bytes.
@@ -47,6 +103,7 @@ class LoadPolicy:
 
     allow: tuple[str, ...] | None = None
     allow_pickle: bool = True
+    deny: tuple[str, ...] = ()
     max_size: int | None = None
     max_decompressed_size: int | None = None
     max_depth: int | None = None
@@ -54,6 +111,10 @@ class LoadPolicy:
     max_number_length: int | None = None
     max_array_elements: int | None = None
     max_array_bytes: int | None = None
+
+    if TYPE_CHECKING:  # derived in __post_init__, not fields
+        _exact: ClassVar[frozenset[str]]
+        _deny_list: ClassVar[DenyList]
 
     def __post_init__(self) -> None:
         if self.allow is not None:
@@ -63,10 +124,33 @@ class LoadPolicy:
             for name in self.allow:
                 if not isinstance(name, str) or not name or name.startswith(".") or name.endswith("."):
                     raise ValueError(f"allow takes dotted names such as 'torch.nn' or 'mypkg.Net', not {name!r}")
+        if isinstance(self.deny, str):
+            raise TypeError("deny takes a list of names, such as ['mypkg.dangerous'], not one string")
+        object.__setattr__(self, "deny", tuple(self.deny))
+        for name in self.deny:
+            if not isinstance(name, str) or not name or name.startswith(".") or name.endswith("."):
+                raise ValueError(f"deny takes dotted names such as 'mypkg.io' or 'mypkg.read_*', not {name!r}")
+        # Derived once: the policy is frozen, and these are read for every symbol.
+        object.__setattr__(self, "_exact", frozenset(self.allow or ()))
+        if self.allow is None:
+            deny_list = DenyList(dict.fromkeys(self.deny, "this policy's deny list"))
+        else:
+            deny_list = DENY_LIST.extended(self.deny, "this policy's deny list") if self.deny else DENY_LIST
+        object.__setattr__(self, "_deny_list", deny_list)
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if field.name.startswith("max_") and value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{field.name} must be None or a positive integer, not {value!r}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The fields alone: what __post_init__ derives (the deny list's index of loaded
+        # objects) is rebuilt on the other side.
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.__post_init__()
 
     @classmethod
     def trusting(cls) -> LoadPolicy:
@@ -74,11 +158,12 @@ class LoadPolicy:
         return cls()
 
     @classmethod
-    def safe(cls, allow: Iterable[str] = (), **limits: Any) -> LoadPolicy:
+    def safe(cls, allow: Iterable[str] = (), deny: Iterable[str] = (), **limits: Any) -> LoadPolicy:
         """Only natively encoded values, plus the symbols in ``allow``; no pickles; limits.
 
         Args:
             allow: exact names and module prefixes of the classes and functions to allow.
+            deny: names to refuse beyond the built-in deny list, even under an allowed prefix.
             **limits: any ``max_*`` attribute, to change a default limit.
         """
         settings: dict[str, Any] = {
@@ -94,7 +179,10 @@ class LoadPolicy:
         if unknown:
             raise TypeError(f"unknown limit(s) {', '.join(sorted(unknown))}; the limits are {', '.join(settings)}")
         settings.update(limits)
-        return cls(allow=tuple(allow), allow_pickle=False, **settings)
+        for name, names in (("allow", allow), ("deny", deny)):
+            if isinstance(names, str):
+                raise TypeError(f"{name} takes a list of names, such as [{names!r}], not one string")
+        return cls(allow=tuple(allow), allow_pickle=False, deny=tuple(deny), **settings)
 
     @property
     def is_trusting(self) -> bool:
@@ -103,43 +191,135 @@ class LoadPolicy:
 
     def allows_name(self, dotted: str) -> bool:
         """Whether the payload may name ``dotted`` (checked before importing anything)."""
+        return self.judge(dotted).allowed
+
+    def judge(self, dotted: str) -> Verdict:
+        """Whether the payload may name ``dotted``, and which entry decides it.
+
+        An exact ``allow`` entry allows its name even where the deny list covers it
+        (except traceable's own loaders and policy functions); a prefix allows what no
+        deny entry covers. Nothing is imported.
+
+        Example:
+            >>> policy = LoadPolicy.safe(allow=["numpy", "numpy.load"])
+            >>> str(policy.judge("numpy.zeros")), str(policy.judge("numpy.load"))
+            ("allow prefix 'numpy'", "exact allow entry 'numpy.load'")
+            >>> str(policy.judge("numpy.save"))
+            "deny entry 'numpy.save*' (it reads or writes files, or opens connections)"
+        """
+        deny = self._deny_list
+        denied = deny.match(dotted)
+        if denied is not None and (denied in deny.never or self.allow is None):
+            return Verdict(False, "deny", denied, deny.reasons[denied])
         if self.allow is None:
-            return True
-        return any(dotted == rule or dotted.startswith(rule + ".") for rule in self.allow)
+            return Verdict(True, "", "", "the policy allows any name")
+        if dotted in self._exact:
+            return Verdict(True, "", dotted, "exact")
+        if denied is not None and denied in self._exact:  # an exact entry lifts that one entry
+            denied = None
+        prefix = next((rule for rule in self.allow if dotted.startswith(rule + ".")), None)
+        if prefix is None:
+            why = "" if denied is None else f"and denied as {denied!r}"
+            return Verdict(False, "allow", "", why)
+        if denied is not None:
+            return Verdict(False, "deny", denied, deny.reasons[denied])
+        return Verdict(True, "", prefix, "prefix")
+
+    @property
+    def deny_list(self) -> DenyList:
+        """The deny entries in force: the built-in list plus ``deny`` (just ``deny`` without an allow list)."""
+        return self._deny_list
 
     def check_name(self, dotted: str, path: str | None, what: str) -> None:
         """Refuse to import ``dotted`` unless allowed.
 
         Raises:
-            UnsafePayloadError: not allowed.
+            UnsafePayloadError: not allowed, or denied.
         """
-        if not self.allows_name(dotted):
+        verdict = self.judge(dotted)
+        if not verdict.allowed:
             raise UnsafePayloadError(
-                f"refused to import {dotted!r} for {what}{_at(path)}: it is not in the allow list "
-                f"{list(self.allow or ())}; if you trust it, add it: load(..., safe=True, allow=[{dotted!r}])",
+                f"refused to import {dotted!r} for {what}{_at(path)}: {self._refusal(dotted, verdict)}",
                 path,
                 symbol=dotted,
-                rule="allow",
+                rule=verdict.rule,
             )
 
-    def check_resolved(self, dotted: str, obj: Any, path: str | None, what: str) -> None:
-        """Refuse an imported object whose own name is not allowed (an alias or re-export).
+    def judge_resolved(self, dotted: str, obj: Any) -> Verdict:
+        """Whether ``obj``, imported for the allowed name ``dotted``, may be used.
 
-        Raises:
-            UnsafePayloadError: the object's canonical name is not allowed, or unknown.
+        It must not be a module, nor an object on the deny list under another name; its own
+        name (``__module__`` and ``__qualname__``) must be allowed too, so an alias
+        (``logging.os.system``) or a re-export cannot reach a forbidden object; and a name
+        allowed only by a prefix must reach a class, or something at module level:
+        ``pathlib.Path.write_text`` (a method reached through an allowed class) needs its
+        own exact entry.
         """
-        if self.allow is None:
-            return
+        if self.allow is None and not self.deny:
+            return Verdict(True, "", "", "the policy allows any name")
+        named = self.judge(dotted)
+        if isinstance(obj, types.ModuleType):
+            return Verdict(False, "allow", "", "module")
+        deny = self._deny_list
         module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
         canonical = f"{module}.{qualname}" if isinstance(module, str) and isinstance(qualname, str) else None
-        if canonical is None or not self.allows_name(canonical):
+        denied = deny.match_object(obj) or (deny.match(canonical) if canonical is not None else None)
+        lifted = named.how == "exact" or denied in self._exact
+        if denied is not None and (denied in deny.never or not lifted):
+            return Verdict(False, "deny", denied, deny.reasons[denied], canonical)
+        if self.allow is None:
+            return named
+        if named.how == "prefix" and not isinstance(obj, type) and _depth_below_module(dotted) > 1:
+            return Verdict(False, "allow", "", "through", canonical)
+        if canonical is None or not self._in_allow(canonical):
+            return Verdict(False, "allow", "", "imports as", canonical or repr(obj))
+        return named
+
+    def check_resolved(self, dotted: str, obj: Any, path: str | None, what: str) -> None:
+        """Refuse an imported object that :meth:`judge_resolved` refuses.
+
+        Raises:
+            UnsafePayloadError: refused.
+        """
+        verdict = self.judge_resolved(dotted, obj)
+        if not verdict.allowed:
             raise UnsafePayloadError(
-                f"refused {dotted!r} for {what}{_at(path)}: it imports as {canonical or repr(obj)}, which is not "
-                f"in the allow list {list(self.allow)}; allow that name if you trust it",
+                f"refused {dotted!r} for {what}{_at(path)}: {self._refusal(dotted, verdict)}",
                 path,
                 symbol=dotted,
-                rule="allow",
+                rule=verdict.rule,
             )
+
+    def _in_allow(self, dotted: str) -> bool:
+        return dotted in self._exact or any(dotted.startswith(rule + ".") for rule in self.allow or ())
+
+    def _refusal(self, dotted: str, verdict: Verdict) -> str:
+        # Why, and what to do, for a refused verdict.
+        if verdict.rule == "deny" and verdict.entry in self._deny_list.never:
+            return f"{verdict.how} (deny list entry {verdict.entry!r}); no allow entry lifts it"
+        if verdict.rule == "deny":
+            seen = f"it imports as {verdict.canonical}, and " if verdict.canonical not in (None, dotted) else ""
+            return (
+                f"{seen}the deny list refuses {verdict.entry!r} whatever allow prefix covers it ({verdict.how}); "
+                f"only if you trust this payload, allow that exact name: load(..., safe=True, allow=[{dotted!r}])"
+            )
+        if verdict.how == "through":
+            return (
+                f"it is reached through a class, and an allow prefix covers a module's classes and module-level "
+                f"functions, not their methods or attributes; if you trust it, allow the exact name: "
+                f"load(..., safe=True, allow=[{dotted!r}])"
+            )
+        if verdict.how == "imports as":
+            return (
+                f"it imports as {verdict.canonical}, which is not in the allow list {list(self.allow or ())}; "
+                "allow that name if you trust it"
+            )
+        if verdict.how == "module":
+            return f"{dotted!r} is a module, not a class or function; name the class or function itself"
+        return (
+            f"it is not in the allow list {list(self.allow or ())}; if you trust it, add it: "
+            f"load(..., safe=True, allow=[{dotted!r}])"
+        )
 
     def check_pickle(self, path: str | None, size: int, what: str) -> None:
         """Refuse to unpickle unless pickles are allowed.

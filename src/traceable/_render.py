@@ -133,16 +133,17 @@ def audit_lines(findings: list[Finding], policy: LoadPolicy, style: Style) -> It
 
     Example:
         >>> from traceable import audit
-        >>> findings = audit('[{"__nni_type__": "path:os.system"}]', safe=True)
+        >>> findings = audit('[{"__nni_type__": "path:math.floor"}]', safe=True)
         >>> print("\\n".join(audit_lines(findings, LoadPolicy.safe(), Style(enabled=False))))
-        $[0]: import os.system - REFUSED (allow)
+        $[0]: import math.floor - REFUSED (allow)
         1 finding, 1 refused, under the safe policy (allowing nothing but natively encoded values)
     """
     for finding in findings:
         if finding.allowed:
-            verdict = style.paint("allowed", GREEN)
+            verdict = style.paint("allowed", GREEN) + (f" ({printable(finding.reason)})" if finding.reason else "")
         else:
             verdict = style.paint(f"REFUSED ({finding.rule})", RED, BOLD)
+            verdict += f": {printable(finding.reason)}" if finding.reason else ""
         yield f"{style.paint(printable(finding.path), BOLD)}: {printable(finding.detail)} - {verdict}"
     refused = sum(not finding.allowed for finding in findings)
     if not findings:

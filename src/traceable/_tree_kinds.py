@@ -187,8 +187,9 @@ def _ndarray(reader: Reader, obj: dict[str, Any], keys: tuple[Key, ...], key: Ke
     if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
         raise Invalid("shape must be a list of non-negative integers")
     elements = math.prod(shape)
-    described = f"ndarray {dtype_label(dtype)} {shape}"
-    if isinstance(data, str):
+    unit = obj.get("unit")  # a 0-d datetime64 or timedelta64: "dtype": "datetime64", "unit": "s"
+    described = f"ndarray {dtype_label(dtype)}{f'[{unit}]' if isinstance(unit, str) else ''} {shape}"
+    if isinstance(data, str) and not (dtype == "datetime64" and not shape):  # (that one as ISO text)
         encoding = "b64.gz" if data.startswith("b64.gz:") else "b64" if data.startswith("b64:") else None
         if encoding is None:
             raise Invalid("compact array data must start with 'b64:' or 'b64.gz:'")

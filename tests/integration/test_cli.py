@@ -56,11 +56,11 @@ object (9 keys)
 """
 
 AUDITED = """\
-$.model: call samples.Model - allowed
-$.model.__kwargs__.layers[0]: call samples.Layer - allowed
-$.model.__kwargs__.layers[1]: call samples.Layer - allowed
-$.model.__kwargs__.layers[1].__kwargs__.act: import samples.Color - allowed
-$.optimizer: call samples.Positional - allowed
+$.model: call samples.Model - allowed (allow prefix 'samples')
+$.model.__kwargs__.layers[0]: call samples.Layer - allowed (allow prefix 'samples')
+$.model.__kwargs__.layers[1]: call samples.Layer - allowed (allow prefix 'samples')
+$.model.__kwargs__.layers[1].__kwargs__.act: import samples.Color - allowed (allow prefix 'samples')
+$.optimizer: call samples.Positional - allowed (allow prefix 'samples')
 $.rounding: import math.floor - REFUSED (allow)
 $.cache: unpickle a pickled object, 19 bytes - REFUSED (allow_pickle)
 7 findings, 2 refused, under the safe policy (allowing samples)
@@ -312,6 +312,7 @@ def test_audit_json_gives_every_finding_and_the_policy(payload):
     assert report["policy"] == {
         "allow": ["samples"],
         "allow_pickle": False,
+        "deny": [],
         "max_size": 16 << 20,
         "max_decompressed_size": 16 << 20,
         "max_depth": 50,
@@ -335,6 +336,7 @@ def test_audit_json_gives_every_finding_and_the_policy(payload):
             "allowed": False,
             "rule": "allow",
             "detail": "import math.floor",
+            "reason": "",
         },
         {
             "path": "$.cache",
@@ -344,6 +346,7 @@ def test_audit_json_gives_every_finding_and_the_policy(payload):
             "allowed": False,
             "rule": "allow_pickle",
             "detail": "unpickle a pickled object, 19 bytes",
+            "reason": "",
         },
     ]
     assert len(report["findings"]) == 7
@@ -705,7 +708,7 @@ def test_names_from_the_payload_are_printed_with_their_control_characters_escape
     bold = ("\x1b[1m", "\x1b[0m") if color == "always" else ("", "")
     assert (code, out, err) == (
         5,
-        f"{bold[0]}$.run{bold[1]}: call os.system - allowed\\x1b[8m - {refused}\n"
+        f"{bold[0]}$.run{bold[1]}: call os.system - allowed\\x1b[8m - {refused}: not in the allow list, and denied as 'os'\n"
         f"{bold[0]}$.run.__kwargs__.mode{bold[1]}: import m.Mode - {refused}\n"
         f"{bold[0]}$.fold{bold[1]}: call m.f - {refused}\n"
         "3 findings, 3 refused, under the safe policy (allowing nothing but natively encoded values)\n",
@@ -790,3 +793,25 @@ def test_diff_compares_a_default_payload_with_a_lossless_one_by_value(tmp_path):
     assert run("diff", str(default), str(lossless)) == (1, "~ $.value.b: [1, 2] -> tuple (1, 2)\n", "")
     lossless.write_text(traceable.dump({"a": 1, "b": [1, 2]}, lossless=True))
     assert run("diff", str(default), str(lossless)) == (0, "", "")
+
+
+def test_audit_names_the_deny_entry_and_hints_at_the_exact_name_that_lifts_it():
+    text = (
+        '{"w": {"__symbol__": "path:numpy.load", "__args__": ["w.npy"]}, '
+        '"p": {"__symbol__": "path:traceable.set_default_policy", "__args__": []}}'
+    )
+    code, out, err = run("audit", "-", "--allow", "numpy", "--allow", "traceable", stdin=text)
+    assert (code, out, err) == (
+        5,
+        "$.w: call numpy.load - REFUSED (deny): deny entry 'numpy.load' (it unpickles or deserialises, which "
+        "runs arbitrary code)\n"
+        "$.p: call traceable.set_default_policy - REFUSED (deny): deny entry 'traceable.set_default_policy' (a "
+        "payload may never call traceable's own loading, auditing or policy functions)\n"
+        "2 findings, 2 refused, under the safe policy (allowing numpy, traceable)\n",
+        "hint: the deny list wins over --allow prefixes; only if you trust the payload, allow the exact name: "
+        "--allow numpy.load\n",
+    )
+    never = '{"__symbol__": "path:traceable.set_default_policy", "__args__": []}'
+    code, out, err = run("build", "-", "--allow", "traceable.set_default_policy", stdin=never)
+    assert code == 5
+    assert err.endswith("hint: no payload may call traceable's own loading, auditing or policy functions\n")

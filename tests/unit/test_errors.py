@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import threading
 
@@ -9,7 +10,7 @@ import pytest
 
 import samples
 import traceable
-from traceable import DecodeError, EncodeError, PayloadTooLarge, TraceableError, dump, load
+from traceable import DecodeError, EncodeError, PayloadTooLarge, TraceableError, dump, dump_bytes, load
 
 
 def test_error_hierarchy_subclasses_the_builtins_users_catch():
@@ -58,9 +59,84 @@ def test_cycles_are_reported_with_their_path():
         dump(items)
 
 
-def test_unknown_keyword_argument_points_to_dump_bytes_for_compression():
-    with pytest.raises(TypeError, match="to compress, use dump_bytes"):
+@pytest.mark.parametrize("caught", [TypeError, ValueError, EncodeError])
+def test_compression_for_dump_is_a_type_and_value_error_pointing_to_dump_bytes(caught):
+    # NNI's dump raises ValueError here, and code written for it catches that.
+    with pytest.raises(caught) as info:
         dump({}, compression=9)
+    assert (type(info.value), str(info.value), info.value.path) == (
+        EncodeError,
+        "dump writes text and takes no compression=9; to compress, use dump_bytes(obj, compression=9), "
+        "which writes the gzipped bytes that load reads",
+        None,
+    )
+
+
+def test_compression_none_is_ignored_by_dump_as_by_nni():
+    assert dump({"a": 1}, compression=None) == '{"a": 1}'
+
+
+def _surrogate_message(what: str, path: str, char: str) -> str:
+    return (
+        f"cannot encode the {what} at {path}: its character U+{ord(char):04X}, a lone surrogate, cannot be "
+        f"written in utf-8; remove it, or dump with ensure_ascii=True (the default), which writes it as the "
+        f"escape \\u{ord(char):04x}"
+    )
+
+
+SURROGATE_WRITES = {
+    "dump_bytes": lambda value, tmp_path: dump_bytes(value, ensure_ascii=False),
+    "dump_bytes to a path": lambda value, tmp_path: dump_bytes(value, tmp_path / "p.json.gz", ensure_ascii=False),
+    "dump to a path": lambda value, tmp_path: dump(value, tmp_path / "p.json", ensure_ascii=False),
+    "dump to a binary file": lambda value, tmp_path: dump(value, io.BytesIO(), ensure_ascii=False),
+}
+
+
+@pytest.mark.parametrize("how", SURROGATE_WRITES)
+@pytest.mark.parametrize(
+    ("value", "culprit"),
+    [
+        ({"name": "caf\udce9"}, ("string", "$.name", "\udce9")),
+        ({"model": samples.Layer(1, act=["ok", "\ud800"])}, ("string", "$.model.__kwargs__.act[1]", "\ud800")),
+        ({"rows": [{"k\udfff": 1}]}, ("key", '$.rows[0]["k\\udfff"]', "\udfff")),
+    ],
+)
+def test_a_lone_surrogate_without_ensure_ascii_is_an_encode_error_with_its_path(tmp_path, how, value, culprit):
+    what, path, char = culprit
+    with pytest.raises(EncodeError) as info:
+        SURROGATE_WRITES[how](value, tmp_path)
+    error = info.value
+    assert (str(error), error.path, type(error.__cause__)) == (
+        _surrogate_message(what, path, char),
+        path,
+        UnicodeEncodeError,
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert load(dump(value)) == load(dump(value, ensure_ascii=False))  # the default escapes it
+
+
+class _Pipe(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+def test_a_lone_surrogate_late_in_the_payload_leaves_a_pipe_without_half_of_it():
+    pipe = _Pipe()
+    with pytest.raises(EncodeError) as info:
+        dump({"ok": "x" * 100, "bad": "\udc80"}, pipe, ensure_ascii=False)
+    assert (info.value.path, pipe.getvalue()) == ("$.bad", b"")
+
+
+def test_a_character_a_text_file_cannot_encode_is_an_encode_error_with_its_path():
+    f = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    with pytest.raises(EncodeError) as info:
+        dump({"a": [1, "é"]}, f, ensure_ascii=False)
+    assert (str(info.value), info.value.path) == (
+        "cannot encode the string at $.a[1]: its character U+00E9 cannot be written in ascii; write to a file "
+        "opened with encoding='utf-8', or dump with ensure_ascii=True (the default), which writes it as the "
+        "escape \\u00e9",
+        "$.a[1]",
+    )
 
 
 def test_failing_dump_hook_is_wrapped_with_its_path():

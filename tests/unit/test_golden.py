@@ -118,6 +118,21 @@ def test_the_golden_payload_loads_to_the_value(name):
     assert loaded == expected
 
 
+# Golden files of formats since changed, kept as users' payloads: each must still load to
+# the value its case makes now (the current file pins the new text).
+FORMER = {
+    # numpy datetime64 and timedelta64 scalars as "dtype": "datetime64[D]", which NNI 3.0
+    # cannot read (now "dtype": "datetime64", "unit": "D").
+    "former/libraries-0.json": "libraries.json",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMER))
+def test_a_golden_payload_of_a_former_format_still_loads_to_the_value(name):
+    expected = CASES[FORMER[name]][0]()
+    assert equal(load(fp=GOLDEN / name), expected)
+
+
 if __name__ == "__main__":  # regenerate the files
     for name in CASES:
         (GOLDEN / name).write_text(_text(name))

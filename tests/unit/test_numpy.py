@@ -77,13 +77,20 @@ def test_object_arrays_fall_back_to_nested_lists_in_compact_mode():
         ),
         (
             np.datetime64("2024-01-02"),
-            '{"__ndarray__": {"__date__": null, "year": 2024, "month": 1, "day": 2}, "dtype": "datetime64[D]", "shape": [], "scalar": true}',
+            '{"__ndarray__": "2024-01-02", "dtype": "datetime64", "shape": [], "unit": "D", "scalar": true}',
         ),
-        (np.datetime64(5, "ns"), '{"__ndarray__": 5, "dtype": "datetime64[ns]", "shape": [], "scalar": true}'),
-        (np.datetime64("NaT", "ns"), '{"__ndarray__": null, "dtype": "datetime64[ns]", "shape": [], "scalar": true}'),
+        (
+            np.datetime64(5, "ns"),
+            '{"__ndarray__": "1970-01-01T00:00:00.000000005", "dtype": "datetime64", "shape": [], "unit": "ns", '
+            '"scalar": true}',
+        ),
+        (
+            np.datetime64("NaT", "ns"),
+            '{"__ndarray__": "NaT", "dtype": "datetime64", "shape": [], "unit": "ns", "scalar": true}',
+        ),
         (
             np.timedelta64(90, "s"),
-            '{"__ndarray__": {"__timedelta__": null, "seconds": 90}, "dtype": "timedelta64[s]", "shape": [], "scalar": true}',
+            '{"__ndarray__": {"__timedelta__": null, "seconds": 90}, "dtype": "timedelta64", "shape": [], "unit": "s", "scalar": true}',
         ),
         (np.bytes_(b"ab"), '{"__ndarray__": {"__bytes_b64__": "YWI="}, "dtype": "|S2", "shape": [], "scalar": true}'),
     ],
@@ -359,3 +366,71 @@ def test_a_decimal_too_large_for_int_in_an_integer_column_is_refused():
     for text in (series, frame):
         with pytest.raises(DecodeError, match=r"\[0\] is a Decimal of about 10\*\*999999999, which no int64 holds"):
             load(text)
+    # Nullable columns too (object in numpy, Int64 in pandas, which converts with int() as well).
+    nullable = (
+        '{"__pandas_dataframe__": {"column_order": ["a"], "types": ["object"], "pandas_types": ["Int64"]}, '
+        f'"index": [0, 1], "a": [{_HUGE}, null]}}'
+    )
+    nullable_series = (
+        '{"__pandas_series__": {"name": "s", "type": "object", "pandas_type": "UInt8"}, '
+        '"index": [0], "data": [{"__decimal__": "1e5000"}]}'
+    )
+    for text, dtype in ((nullable, "Int64"), (nullable_series, "UInt8")):
+        with pytest.raises(DecodeError, match=rf"\[0\] is a Decimal of about 10\*\*\d+, which no {dtype} holds"):
+            load(text)
+
+
+# datetime64 and timedelta64 scalars: "dtype": "datetime64" (which NNI 3.0 can call), the unit beside.
+TIME_SCALARS = [
+    *(np.datetime64(7, unit) for unit in ["Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as"]),
+    np.datetime64(5, "10s"),
+    np.datetime64(-(2**63) + 1, "us"),
+    np.datetime64("NaT"),
+    np.datetime64("NaT", "s"),
+    *(np.timedelta64(-7, unit) for unit in ["Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as"]),
+    np.timedelta64(4),
+    np.timedelta64(3, "25ms"),
+    np.timedelta64(-9223372036854775, "ms"),
+    np.timedelta64("NaT", "s"),
+]
+
+
+@pytest.mark.parametrize("value", TIME_SCALARS, ids=repr)
+def test_datetime64_and_timedelta64_scalars_come_back_with_their_unit(value):
+    for loaded in (load(dump(value)), load(dump(value), safe=True)):
+        assert (type(loaded), loaded.dtype, loaded.tobytes()) == (type(value), value.dtype, value.tobytes())
+    array = np.array(value)
+    loaded = load(dump(array))
+    assert (type(loaded), loaded.dtype, loaded.shape, loaded.tobytes()) == (
+        np.ndarray,
+        array.dtype,
+        (),
+        array.tobytes(),
+    )
+
+
+def test_a_datetime64_scalar_is_written_as_iso_text_with_its_unit_beside():
+    assert dump(np.datetime64(5, "10s")) == (
+        '{"__ndarray__": "1970-01-01T00:00:50", "dtype": "datetime64", "shape": [], "unit": "10s", "scalar": true}'
+    )
+    assert dump(np.array(np.datetime64("2024-01-02T03", "h"))) == (
+        '{"__ndarray__": "2024-01-02T03", "dtype": "datetime64", "shape": [], "unit": "h"}'
+    )
+    assert dump(np.timedelta64(5, "ns")) == (
+        '{"__ndarray__": 5, "dtype": "timedelta64", "shape": [], "unit": "ns", "scalar": true}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ('"dtype": "int64", "unit": "s"', 'written only with the dtype "datetime64" or "timedelta64", not int64'),
+        ('"dtype": "datetime64[s]", "unit": "s"', "not datetime64\\[s\\]"),
+        ('"dtype": "datetime64", "unit": 5', 'must be a numpy time unit such as "s" or "10ms", not 5'),
+        ('"dtype": "datetime64", "unit": "s]"', "must be a numpy time unit"),
+        ('"dtype": "datetime64", "unit": "parsec"', "'parsec' is not a numpy time unit"),
+    ],
+)
+def test_a_bad_unit_is_a_decode_error_that_says_what_a_unit_is(fields, message):
+    with pytest.raises(DecodeError, match=message):
+        load(f'{{"__ndarray__": "2024-01-02", {fields}, "shape": [], "scalar": true}}')

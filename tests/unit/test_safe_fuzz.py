@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import tempfile
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,7 +64,25 @@ json_leaves = (
     | st.floats()
     | st.text(max_size=10)
     | st.sampled_from(
-        ["path:samples.Layer", "path:os.system", "bytes:gAR9lC4=", "b64:AAAA", "float64", "object", "samples", "UTC"]
+        [
+            "path:samples.Layer",
+            "path:os.system",
+            "bytes:gAR9lC4=",
+            "b64:AAAA",
+            "float64",
+            "object",
+            "samples",
+            "UTC",
+            # deny-list entries, and methods through allowed classes (see BROAD_ALLOW)
+            "path:numpy.load",
+            "path:numpy.memmap",
+            "path:pathlib.Path.touch",
+            "path:logging.FileHandler",
+            "path:logging.config.dictConfig",
+            "path:traceable.load",
+            "path:traceable.set_default_policy",
+            "path:builtins.open",
+        ]
     )
 )
 invented = st.recursive(
@@ -76,8 +96,8 @@ invented = st.recursive(
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> str:
-    text = draw(st.sampled_from(SEEDS))
+def mutated(draw: st.DrawFn, seeds: list[str] = SEEDS) -> str:
+    text = draw(st.sampled_from(seeds))
     for _ in range(draw(st.integers(1, 6))):
         position = draw(st.integers(0, len(text)))
         action = draw(st.sampled_from(["insert", "delete", "replace"]))
@@ -91,10 +111,25 @@ def mutated(draw: st.DrawFn) -> str:
     return text
 
 
-def _load_or_refuse(text: str) -> None:
+# The allow lists users really write: whole libraries.
+BROAD_ALLOW = ["samples", "numpy", "pathlib", "logging", "traceable", "builtins", "collections", "functools"]
+# Payloads that would touch "fuzz-marker" (in the current directory) if they ran.
+HOSTILE_SEEDS = [
+    '{"__symbol__": "path:pathlib.Path.touch", "__args__": [{"__pathlib__": "fuzz-marker"}]}',
+    '{"__symbol__": "path:numpy.memmap", "__kwargs__": {"filename": "fuzz-marker", "mode": "w+", "shape": 1}}',
+    '{"__symbol__": "path:logging.FileHandler", "__args__": ["fuzz-marker"]}',
+    '{"__symbol__": "path:builtins.open", "__args__": ["fuzz-marker", "w"]}',
+    '{"__symbol__": "path:traceable.dump", "__args__": [1, "fuzz-marker"]}',
+    '{"__symbol__": "path:functools.partial", "__args__": [{"__nni_type__": "path:pathlib.Path.touch"}, "fuzz-marker"]}',
+    '{"__symbol__": "path:logging.config.dictConfig", "__args__": [{"version": 1, "handlers": {"h": '
+    '{"()": "subprocess.getoutput", "cmd": "touch fuzz-marker"}}}]}',
+]
+
+
+def _load_or_refuse(text: str, allow: list[str] | None = None) -> None:
     # Any other exception, or a hang past the deadline, fails the test.
     with contextlib.suppress(TraceableError):
-        load(text, safe=True, allow=["samples"])
+        load(text, safe=True, allow=["samples"] if allow is None else allow)
 
 
 @settings(max_examples=400, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
@@ -107,6 +142,19 @@ def test_mutated_payloads_give_a_value_or_traceables_own_error(text):
 @given(invented)
 def test_invented_marker_payloads_give_a_value_or_traceables_own_error(tree):
     _load_or_refuse(json.dumps(tree))
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(SEEDS + HOSTILE_SEEDS))
+def test_mutated_payloads_under_broad_allow_lists_touch_no_file(text):
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)  # (contextlib.chdir is Python 3.11+)
+        try:
+            _load_or_refuse(text, BROAD_ALLOW)
+        finally:
+            os.chdir(here)
+        assert os.listdir(folder) == []
 
 
 @settings(max_examples=200, deadline=None)

@@ -124,6 +124,34 @@ CODE_PAYLOADS = {
         [],
         True,
     ),
+    # Under the allow lists users really write: the deny list, and prefixes that cover a
+    # module's classes and functions but not methods reached through them.
+    "Path.write_text under allow=['pathlib']": (
+        lambda m: {"__symbol__": "path:pathlib.Path.write_text", "__args__": [{"__pathlib__": m}, "x"]},
+        ["pathlib"],
+        True,
+    ),
+    "logging.FileHandler under allow=['logging']": (
+        lambda m: {"__symbol__": "path:logging.FileHandler", "__args__": [m]},
+        ["logging"],
+        True,
+    ),
+    "logging.config.dictConfig naming a factory": (
+        lambda m: {
+            "__symbol__": "path:logging.config.dictConfig",
+            "__args__": [{"version": 1, "handlers": {"h": {"()": "subprocess.getoutput", "cmd": f"touch {m}"}}}],
+        },
+        ["logging"],
+        True,
+    ),
+    "traceable.load of an inner pickle under allow=['traceable']": (
+        lambda m: {
+            "__symbol__": "path:traceable.load",
+            "__args__": [json.dumps({"__nni_obj__": pickled(hostile.TouchOnUnpickle(m))})],
+        },
+        ["traceable"],
+        True,
+    ),
     "pickled object": (lambda m: {"__nni_obj__": pickled(hostile.TouchOnUnpickle(m))}, [], True),
     "pickled symbol": (lambda m: {"__nni_type__": "bytes:" + pickled(hostile.TouchOnUnpickle(m))}, [], True),
     "pickled symbol, called": (lambda m: {"__symbol__": "bytes:" + pickled(hostile.TouchOnUnpickle(m))}, [], True),
@@ -184,7 +212,7 @@ def test_safe_policy_refuses_payloads_that_run_code_and_runs_none_of_it(tmp_path
     data, allow = _code_payload(name, marker)
     outcome = _run(tmp_path, data, marker, "safe", allow)
     assert outcome["error"] == "UnsafePayloadError", outcome
-    assert outcome["rule"] in ("allow", "allow_pickle", "unique_keys")
+    assert outcome["rule"] in ("allow", "deny", "allow_pickle", "unique_keys")
     assert not marker.exists()
     assert outcome["seconds"] < 2
     assert outcome["mb"] < 200
@@ -602,3 +630,15 @@ def test_records_nested_through_shared_fields_count_what_their_hash_visits():
     with pytest.raises(UnsafePayloadError) as err:
         load(text, policy=LoadPolicy.safe(allow=["samples"], max_depth=1000))
     assert err.value.rule == "shared_hashable"
+
+
+def test_safe_loads_with_one_allow_list_share_one_policy_and_later_edits_to_the_list_do_not_leak():
+    from traceable._api import policy_for
+
+    allow = ["samples"]
+    first = policy_for(True, allow, None)
+    assert policy_for(True, ["samples"], None) is first
+    allow.append("os")
+    assert first.allow == ("samples",)
+    assert policy_for(True, allow, None).allow == ("samples", "os")
+    assert policy_for(True, ("samples",), None) is first

@@ -124,3 +124,12 @@ def test_nesting_is_bounded_by_the_policy():
     with pytest.raises(UnsafePayloadError, match=r"the nesting depth is 30, over max_depth=29") as caught:
         read_tree(deep, LoadPolicy.safe(max_depth=29))
     assert caught.value.path == "$" + "[0]" * 29
+
+
+def test_a_datetime64_scalar_is_drawn_with_its_unit_and_iso_text():
+    np = pytest.importorskip("numpy")
+    tree = read_tree(dump([np.datetime64(5, "10s"), np.timedelta64(5, "ns")]))
+    assert [(node.kind, node.summary) for node in tree.children or []] == [
+        ("ndarray", 'ndarray datetime64[10s] [] = "1970-01-01T00:00:50"'),
+        ("ndarray", "ndarray timedelta64[ns] [] = 5"),
+    ]

@@ -48,9 +48,30 @@ def _is_compact_only(obj: np.ndarray[Any, Any]) -> bool:
 def encode_ndarray(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
     if _is_compact_only(obj):
         return encode_ndarray_compact(obj)
+    if obj.ndim == 0 and obj.dtype.kind in "mM":
+        return _encode_time_scalar(obj)
     out: dict[str, Any] = {_wire.NDARRAY: obj.tolist(), "dtype": str(obj.dtype), "shape": list(obj.shape)}
     if obj.ndim > 1:
         out["Corder"] = bool(obj.flags["C_CONTIGUOUS"])
+    return out
+
+
+def _encode_time_scalar(obj: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """A 0-d ``datetime64`` or ``timedelta64``, in a form NNI 3.0 reads, and its unit beside.
+
+    NNI reads the data of shape ``[]`` as ``getattr(numpy, dtype)(data)``: the dtype must
+    be ``"datetime64"`` or ``"timedelta64"`` (there is no ``numpy.datetime64[s]``), and the
+    unit goes in ``"unit"``, which NNI ignores. A datetime is written as numpy's ISO text,
+    which NNI parses in the unit of its precision (``"2024-01-02T03"``: hours); a timedelta
+    as ``tolist()`` gives it, a ``datetime.timedelta`` (NNI: microseconds) or a count
+    (finer units, months and years: NNI gives a count without unit).
+    """
+    kind = "datetime64" if obj.dtype.kind == "M" else "timedelta64"
+    data = str(np.datetime_as_string(obj)) if kind == "datetime64" else obj.tolist()
+    out: dict[str, Any] = {_wire.NDARRAY: data, "dtype": kind, "shape": []}
+    unit, count = np.datetime_data(obj.dtype)
+    if unit != "generic":
+        out["unit"] = unit if count == 1 else f"{count}{unit}"
     return out
 
 
@@ -198,15 +219,30 @@ def decode_ndarray(d: dict[str, Any], *, check_decimals: bool = False) -> Any:
     if scalar and (d["scalar"] is not True or shape):
         raise ValueError(f'"scalar" is written only as true, with the shape [], not {d["scalar"]!r} with {shape}')
     dtype = parse_dtype(d.get("dtype"))
+    if "unit" in d:
+        dtype = _with_unit(dtype, d["unit"])
     if check_decimals:
         refuse_huge_decimals(data, dtype)
-    if isinstance(data, str) and dtype.kind != "O":  # (a 0-d object array may hold a string)
+    if isinstance(data, str) and dtype.kind != "O" and not (dtype.kind == "M" and not shape):
+        # (A 0-d object array may hold a string; a 0-d datetime is written as its ISO text.)
         arr = _from_base64(data, dtype, tuple(shape), d.get("endian"))
     elif _is_bytes_only(dtype):
         raise ValueError(f"the data of a {dtype} array must be written in base64 ('b64:...'), not as lists")
     else:
         arr = _from_lists(data, dtype, shape, d)
     return arr[()] if scalar else arr
+
+
+def _with_unit(dtype: np.dtype[Any], unit: Any) -> np.dtype[Any]:
+    # "unit" beside the dtype "datetime64" or "timedelta64" (see _encode_time_scalar).
+    if dtype.kind not in "mM" or np.datetime_data(dtype)[0] != "generic":
+        raise ValueError(f'"unit" is written only with the dtype "datetime64" or "timedelta64", not {dtype}')
+    if not isinstance(unit, str) or not (unit.isascii() and unit.isalnum()) or len(unit) > 16:
+        raise ValueError(f'"unit" must be a numpy time unit such as "s" or "10ms", not {unit!r}')
+    try:
+        return np.dtype(f"{dtype.name}[{unit}]")
+    except TypeError as err:
+        raise ValueError(f"{unit!r} is not a numpy time unit: {err}") from err
 
 
 def _from_lists(data: Any, dtype: np.dtype[Any], shape: list[int], d: dict[str, Any]) -> Any:
@@ -260,7 +296,7 @@ def _timedelta_counts(data: Any, dtype: np.dtype[Any], depth: int) -> Any:
     return data
 
 
-def refuse_huge_decimals(data: Any, dtype: np.dtype[Any]) -> None:
+def refuse_huge_decimals(data: Any, dtype: Any) -> None:
     """Refuse a Decimal in ``data`` whose conversion to the integer ``dtype`` would not end.
 
     numpy converts a Decimal to an integer with ``int()``, whose time grows faster than
@@ -269,7 +305,8 @@ def refuse_huge_decimals(data: Any, dtype: np.dtype[Any]) -> None:
 
     Raises:
         ValueError: ``data`` holds a Decimal of over ``stdlib.INT_DIGITS_LIMIT`` digits
-            and ``dtype`` is an integer dtype; the message says at which index.
+            and ``dtype`` (numpy's, or a pandas dtype) is an integer dtype; the message says
+            at which index.
     """
     if dtype.kind not in "iu":  # floats, text, objects...: no int() is made
         return

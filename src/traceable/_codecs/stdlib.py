@@ -32,24 +32,40 @@ def _tz_name(value: dt.datetime | dt.time) -> str | None:
         return name
     # Any other zone (a fixed offset, dateutil's, a tzinfo of one's own) by its offset at
     # that instant, as json-tricks writes an unnamed one ("UTC+02:00"): the same instant
-    # loads again. (A name such as "CET" given to a fixed offset is no zone to load.)
+    # loads again. (A name such as "CET" given to a fixed offset is no zone to load: it
+    # goes in "tzname", beside.)
     offset = value.utcoffset()
     return None if offset is None else dt.timezone(offset).tzname(None)
 
 
+def _zone_fields(value: dt.datetime | dt.time, out: dict[str, Any]) -> None:
+    """Add the zone of ``value`` to ``out``; and its fold when 1 (NNI ignores the key).
+
+    A fold of 0 is left out, as json-tricks leaves out zero fields: what is written
+    without one is what NNI 3.0 writes, and what NNI and older versions wrote loads as before.
+    """
+    zone = _tz_name(value) if value.tzinfo else None
+    if zone is not None:
+        out["tzinfo"] = zone
+        tzinfo = value.tzinfo
+        if type(tzinfo) is dt.timezone and tzinfo.tzname(None) != zone:
+            out["tzname"] = tzinfo.tzname(None)  # timezone(offset, "IST"): its own name
+        if isinstance(value, dt.datetime):
+            out["is_dst"] = bool(value.dst())
+    if value.fold:
+        out["fold"] = 1
+
+
 def _drop_zero_fields(out: dict[str, Any]) -> dict[str, Any]:
-    # json-tricks leaves out fields that are zero, after the marker.
-    return {k: v for k, v in out.items() if k.startswith("__") or k == "is_dst" or v}
+    # json-tricks leaves out fields that are zero, after the marker. (A zone's name may be "".)
+    return {k: v for k, v in out.items() if k.startswith("__") or k in ("is_dst", "tzname") or v}
 
 
 def encode_datetime(obj: dt.datetime) -> dict[str, Any]:
     out: dict[str, Any] = {_wire.DATETIME: None}
     for field in _DATETIME_FIELDS:
         out[field] = getattr(obj, field)
-    zone = _tz_name(obj) if obj.tzinfo else None
-    if zone is not None:
-        out["tzinfo"] = zone
-        out["is_dst"] = bool(obj.dst())
+    _zone_fields(obj, out)
     return _drop_zero_fields(out)
 
 
@@ -61,9 +77,7 @@ def encode_time(obj: dt.time) -> dict[str, Any]:
     out: dict[str, Any] = {_wire.TIME: None}
     for field in _TIME_FIELDS:
         out[field] = getattr(obj, field)
-    zone = _tz_name(obj) if obj.tzinfo else None
-    if zone is not None:
-        out["tzinfo"] = zone
+    _zone_fields(obj, out)
     return _drop_zero_fields(out)
 
 
@@ -73,17 +87,19 @@ def encode_timedelta(obj: dt.timedelta) -> dict[str, Any]:
     )
 
 
-def _parse_tz(name: Any) -> dt.tzinfo:
+def _parse_tz(name: Any, own_name: Any = None) -> dt.tzinfo:
     if not isinstance(name, str):
         raise ValueError(f"tzinfo must be a string, not {type(name).__name__}")
+    if own_name is not None and not isinstance(own_name, str):
+        raise ValueError(f"tzname must be a string, not {type(own_name).__name__}")
     if name in ("UTC", "utc", "Z"):
-        return dt.timezone.utc
+        return dt.timezone.utc if own_name is None else dt.timezone(dt.timedelta(0), own_name)
     if name.startswith("UTC") and len(name) > 3:  # "UTC+02:00", as timezone(offset).tzname() writes
         sign = -1 if name[3] == "-" else 1
         hours, _, rest = name[4:].partition(":")
         minutes, _, seconds = rest.partition(":")
         offset = dt.timedelta(hours=int(hours), minutes=int(minutes or 0), seconds=float(seconds or 0))
-        return dt.timezone(sign * offset)
+        return dt.timezone(sign * offset) if own_name is None else dt.timezone(sign * offset, own_name)
     import zoneinfo
 
     try:
@@ -92,13 +108,35 @@ def _parse_tz(name: Any) -> dt.tzinfo:
         raise ValueError(f"unknown time zone {name!r}; install tzdata if it is an IANA name") from err
 
 
+def _fold(d: dict[str, Any]) -> int:
+    fold = d.get("fold", 0)
+    if type(fold) is not int or fold not in (0, 1):
+        raise ValueError(f"fold must be 0 or 1, not {fold!r}")
+    return fold
+
+
+def _localize(value: dt.datetime, is_dst: Any) -> dt.datetime:
+    """``value`` (aware, fold 0) with the fold that ``is_dst`` picks, as pytz's localize does.
+
+    Only where the two folds are two instants (a time repeated, or skipped, as clocks
+    change) does ``is_dst`` choose: the one whose ``dst()`` it describes. Elsewhere
+    there is one instant, and the fold is 0.
+    """
+    other = value.replace(fold=1)
+    if value.utcoffset() == other.utcoffset():
+        return value
+    if is_dst is not None and bool(value.dst()) != bool(is_dst) and bool(other.dst()) == bool(is_dst):
+        return other
+    return value
+
+
 def decode_datetime(d: dict[str, Any]) -> dt.datetime:
-    value = dt.datetime(*(d.get(field, 0) for field in _DATETIME_FIELDS))
+    value = dt.datetime(*(d.get(field, 0) for field in _DATETIME_FIELDS), fold=_fold(d))
     if "tzinfo" not in d:
         return value
-    tz = _parse_tz(d["tzinfo"])
-    # is_dst picks the earlier of an ambiguous local time, as pytz's localize does.
-    return value.replace(tzinfo=tz, fold=0 if d.get("is_dst", True) else 1)
+    value = value.replace(tzinfo=_parse_tz(d["tzinfo"], d.get("tzname")))
+    # With "fold", the value is exact; without it, written as NNI writes it, is_dst chooses.
+    return value if "fold" in d else _localize(value, d.get("is_dst"))
 
 
 def decode_date(d: dict[str, Any]) -> dt.date:
@@ -106,9 +144,9 @@ def decode_date(d: dict[str, Any]) -> dt.date:
 
 
 def decode_time(d: dict[str, Any]) -> dt.time:
-    tz = _parse_tz(d["tzinfo"]) if "tzinfo" in d else None
+    tz = _parse_tz(d["tzinfo"], d.get("tzname")) if "tzinfo" in d else None
     hour, minute, second, microsecond = (d.get(field, 0) for field in _TIME_FIELDS)
-    return dt.time(hour, minute, second, microsecond, tzinfo=tz)
+    return dt.time(hour, minute, second, microsecond, tzinfo=tz, fold=_fold(d))
 
 
 def decode_timedelta(d: dict[str, Any]) -> dt.timedelta:

@@ -1,0 +1,133 @@
+"""pandas frames and series come back as they went: missing text, names, nullable dtypes."""
+
+from __future__ import annotations
+
+import pytest
+
+from traceable import DecodeError, EncodeError, dump, load
+
+pd = pytest.importorskip("pandas")
+np = pytest.importorskip("numpy")
+
+# pandas 3's text dtype; pandas 2 (without future.infer_string) has none, and "str" is numpy's.
+HAS_STR_DTYPE = isinstance(pd.api.types.pandas_dtype("str"), pd.StringDtype)
+
+
+def round_trip(value, **kwargs):
+    loaded = load(dump(value), **kwargs)
+    if isinstance(value, pd.DataFrame):
+        pd.testing.assert_frame_equal(loaded, value)
+    else:
+        pd.testing.assert_series_equal(loaded, value)
+    return loaded
+
+
+def test_a_missing_value_in_a_text_column_comes_back_missing():
+    frame = pd.DataFrame({"a": ["x", None]})  # pandas 3: dtype str; pandas 2: object
+    loaded = round_trip(frame)
+    assert loaded["a"].isna().tolist() == [False, True]
+
+
+@pytest.mark.skipif(not HAS_STR_DTYPE, reason="pandas 3's str dtype (or pandas 2's future.infer_string)")
+def test_a_str_column_with_a_missing_value_keeps_its_dtype():
+    frame = pd.DataFrame({"a": pd.Series(["x", None], dtype="str"), "n": [1, 2]})
+    assert dump(frame) == (
+        '{"__pandas_dataframe__": {"column_order": ["a", "n"], "types": ["object", "int64"], '
+        '"pandas_types": ["str", null]}, "index": [0, 1], "a": ["x", null], "n": [1, 2]}'
+    )
+    round_trip(frame)
+    round_trip(frame["a"])
+
+
+@pytest.mark.skipif(not HAS_STR_DTYPE, reason="pandas 3's str dtype (or pandas 2's future.infer_string)")
+def test_a_str_column_without_missing_values_is_written_as_nni_writes_it():
+    frame = pd.DataFrame({"a": pd.Series(["x", "y"], dtype="str")})
+    assert dump(frame) == (
+        '{"__pandas_dataframe__": {"column_order": ["a"], "types": ["str"]}, "index": [0, 1], "a": ["x", "y"]}'
+    )
+    round_trip(frame)
+
+
+def test_a_text_column_with_nan_as_nni_writes_it_under_pandas_3_loads_missing():
+    text = '{"__pandas_dataframe__": {"column_order": ["a"], "types": ["str"]}, "index": [0, 1], "a": ["x", NaN]}'
+    assert load(text)["a"].isna().tolist() == [False, True]
+    series = '{"__pandas_series__": {"name": "s", "type": "str"}, "index": [0, 1], "data": ["x", NaN]}'
+    assert load(series).isna().tolist() == [False, True]
+
+
+def test_an_object_column_of_text_stays_an_object_column():
+    frame = pd.DataFrame({"a": pd.Series(["x", None], dtype=object)})
+    loaded = round_trip(frame)
+    assert loaded["a"].tolist() == ["x", None]
+
+
+@pytest.mark.parametrize("name", [None, 3, 2.5, True, "s", ""])
+def test_a_series_keeps_its_name(name):
+    loaded = round_trip(pd.Series([1, 2], name=name))
+    assert type(loaded.name) is type(name)
+
+
+def test_a_series_named_by_another_value_is_named_by_its_text_as_json_tricks_does():
+    assert load(dump(pd.Series([1], name=("a", 1)))).name == "('a', 1)"
+
+
+NULLABLE = ["Int8", "Int64", "UInt16", "Float32", "Float64", "boolean", "string"]
+
+
+def _nullable(dtype):
+    values = {"boolean": [True, None, False], "string": ["x", None, "z"]}.get(dtype, [1, None, 3])
+    return pd.array(values, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", NULLABLE)
+def test_nullable_columns_round_trip_in_frames_and_series(dtype):
+    frame = pd.DataFrame({"c": _nullable(dtype), "f": [0.5, 1.5, 2.5]}, index=["p", "q", "r"])
+    round_trip(frame)
+    round_trip(frame["c"])
+    round_trip(frame, safe=True)
+
+
+def test_a_nullable_column_is_written_as_object_with_its_pandas_type_beside():
+    frame = pd.DataFrame({"i": pd.array([1, None], dtype="Int64")})
+    assert dump(frame) == (
+        '{"__pandas_dataframe__": {"column_order": ["i"], "types": ["object"], "pandas_types": ["Int64"]}, '
+        '"index": [0, 1], "i": [1, null]}'
+    )
+    assert dump(frame["i"]) == (
+        '{"__pandas_series__": {"name": "i", "type": "object", "pandas_type": "Int64"}, "index": [0, 1], '
+        '"data": [1, null]}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "dtype"),
+    [
+        (pd.Categorical(["a", "b"]), "category"),
+        (pd.date_range("2024-01-01", periods=2, tz="UTC", unit="s"), "datetime64\\[s, UTC\\]"),
+        (pd.period_range("2024-01", periods=2, freq="M"), "period\\[M\\]"),
+    ],
+)
+def test_pandas_dtypes_that_cannot_be_written_are_refused_at_dump_with_what_to_do(column, dtype):
+    frame = pd.DataFrame({"c": column})
+    with pytest.raises(
+        EncodeError, match=rf"at \$\.run\.data: its column 'c' has the pandas dtype {dtype}, "
+    ) as caught:
+        dump({"run": {"data": frame}})
+    assert caught.value.path == "$.run.data"
+    assert "convert it first, e.g. with .astype(object) or .astype(str)" in str(caught.value)
+    with pytest.raises(EncodeError, match=rf"at \$\[0\]: it has the pandas dtype {dtype}, "):
+        dump([frame["c"]])
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ('"pandas_types": ["category"]', "a pandas type must be one of .*, not 'category'"),
+        ('"pandas_types": "Int64"', '"pandas_types" must be a list of one pandas type'),
+        ('"pandas_types": ["Int64", null]', '"pandas_types" must be a list of one pandas type'),
+    ],
+)
+def test_a_bad_pandas_type_is_a_decode_error(meta, message):
+    text = f'{{"__pandas_dataframe__": {{"column_order": ["a"], "types": ["object"], {meta}}}, "index": [0], "a": [1]}}'
+    with pytest.raises(DecodeError, match=message):
+        load(text)
