@@ -124,12 +124,13 @@ SCALAR_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint64", "float16"
 SCALAR_DTYPES += ["complex128", "bool", "S3"]
 SCALAR_DTYPES += [f"{kind}64[{unit}]" for kind in ("datetime", "timedelta") for unit in ("Y", "D", "s", "ms", "ns")]
 RECORD_DTYPE = "<i4, (2,)<f8, <U2"
-numpy_values = st.nothing()
+numpy_values = numpy_scalars = st.nothing()
 if np is not None:
     from hypothesis.extra import numpy as hnp
 
+    numpy_scalars = st.sampled_from(SCALAR_DTYPES).flatmap(lambda name: hnp.from_dtype(np.dtype(name)))
     numpy_values = st.one_of(
-        st.sampled_from(SCALAR_DTYPES).flatmap(lambda name: hnp.from_dtype(np.dtype(name))),
+        numpy_scalars,
         hnp.arrays(np.dtype(RECORD_DTYPE), hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=3)),
     )
 
@@ -239,4 +240,36 @@ lossless_values = st.recursive(
         st.builds(samples.Pair, children, children),
     ),
     max_leaves=12,
+)
+
+
+# Hashable values dump writes by value (not as a call), and tuples of them: shared twice
+# in the lossless mode, they load as one object, under a checking policy too.
+hashable_leaves = st.one_of(
+    st.datetimes(timezones=st.none() | st.just(dt.timezone.utc)),
+    st.dates(),
+    st.times(),
+    st.timedeltas(),
+    st.decimals(allow_nan=False),
+    st.fractions(),
+    st.complex_numbers(allow_nan=False),
+    st.frozensets(st.integers() | st.text(max_size=3), max_size=5),
+    st.binary(max_size=20),
+    st.builds(range, st.integers(-5, 5), st.integers(-5, 5), st.integers(1, 3)),
+    st.builds(pathlib.Path, st.text(alphabet="abc/._-", min_size=1)),
+    st.sampled_from(samples.Color),
+    st.uuids(),
+    st.builds(samples.Frozen, st.text(max_size=5), st.integers()),
+    st.builds(samples.AttrsPoint, st.integers()),
+    numpy_scalars,
+)
+# (JSON's own scalars only inside: alone, they are values, written again each time.)
+hashable_values = st.recursive(
+    hashable_leaves,
+    lambda children: st.one_of(
+        st.tuples(children | json_scalars, children | json_scalars),
+        st.lists(children | json_scalars, max_size=3).map(tuple),
+        st.builds(samples.Point, children | json_scalars, children),
+    ),
+    max_leaves=6,
 )

@@ -16,12 +16,12 @@ import json
 import re
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from traceable._audit import Finding, Pairs, inspect_tree
-from traceable._markers import MARKERS, Decoder, MarkerFailure
-from traceable._paths import format_path
+from traceable._locate import path_of_marker
+from traceable._markers import Decoder, MarkerFailure
 from traceable._policy import LoadPolicy
 from traceable.exceptions import DecodeError, UnsafePayloadError
 
@@ -167,7 +167,7 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
 
         # A plain parse builds nothing: it can strip comments after a failure, unlike the hooked one.
         tree = _parse_with(_PLAIN_DECODER, text, ignore_comments)
-        return _lossless.read(tree, policy, preserve_order=preserve_order)
+        return _lossless.read(tree, policy, preserve_order=preserve_order, size=len(text))
     if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
         # Before the hooked parse, not on its failure: a retry would build again the
         # objects that came before the comment. ("//" is common in base64 and URLs, so a
@@ -181,16 +181,10 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
     try:
         return _parse_with(decoder, text, ignore_comments=False)
     except MarkerFailure as failure:
-        tree = _parse_with(_PAIRS_DECODER, text, ignore_comments=False)
-        try:
-            path = _path_of_marker(tree, failure.rank)
-        except RecursionError:  # too deep to walk back to: say where from the top
-            path = "$"
-        raise failure.located(path) from failure.error
+        raise failure.located(path_of_marker(text, failure.rank)) from failure.error
 
 
-# Every pair, repeated keys included: the hooked parse builds their values too, so
-# counting them keeps the ranks aligned.
+# Every pair, repeated keys included (a dict would keep only the last value of a key).
 _PAIRS_DECODER = json.JSONDecoder(object_pairs_hook=Pairs)
 
 
@@ -201,24 +195,3 @@ def parse_pairs(text: str, *, ignore_comments: bool = True) -> Any:
         DecodeError: the text is not JSON.
     """
     return _parse_with(_PAIRS_DECODER, text, ignore_comments)
-
-
-def _path_of_marker(tree: Any, rank: int) -> str:
-    """The path of the ``rank``-th marker object of ``tree`` in closing (post-)order."""
-    count = 0
-    for keys, obj in _post_order(tree, []):
-        if isinstance(obj, Pairs) and any(key in MARKERS for key, _ in obj):
-            count += 1
-            if count == rank:
-                return format_path(keys)
-    return "$"
-
-
-def _post_order(obj: Any, keys: list[str | int]) -> Iterator[tuple[list[str | int], Any]]:
-    if isinstance(obj, Pairs):
-        for key, value in obj:
-            yield from _post_order(value, [*keys, key])
-    elif isinstance(obj, list):
-        for index, value in enumerate(obj):
-            yield from _post_order(value, [*keys, index])
-    yield keys, obj

@@ -28,6 +28,7 @@ from typing import Any
 from traceable import _wire
 from traceable._codecs import stdlib
 from traceable._encode import Encoder
+from traceable._hash_cost import HashCost, is_hashed_by_contents
 from traceable._markers import MARKERS, Decoder, MarkerFailure
 from traceable._paths import format_path, label, located
 from traceable._symbols import is_function, path_name
@@ -101,12 +102,12 @@ class _Writer:
         if cls in _ATOMS:
             return obj
         if _is_singleton(obj):
-            return self._emit_expanded(self._expand(obj))
+            # Its marker object holds names only, under the format's own keys: written as
+            # it is (an enum's __enum_instance_type__ made __items__ would hide it from checks).
+            return self._expand(obj)
         seen = self.seen.get(id(obj))
-        if seen is not None and not (cls is tuple and seen.done):
+        if seen is not None:
             return self._reference(obj, cls, seen)
-        # (A tuple reached again is written again: a load under a checking policy refuses
-        # shared values hashed by their contents, which could nest into a costly hash.)
         seen = self.seen[id(obj)] = _Seen(holder, slot)
         self.alive.append(obj)
         node = self._emit_value(obj, cls)
@@ -191,8 +192,8 @@ class _Writer:
             raise located(err, f"cannot encode {label(obj)} at {path}: ", path) from err.__cause__
 
 
-def read(tree: Any, policy: Any, *, preserve_order: bool = False) -> Any:
-    """Rebuild the parsed lossless payload ``tree``, top-down.
+def read(tree: Any, policy: Any, *, preserve_order: bool = False, size: int = 0) -> Any:
+    """Rebuild the parsed lossless payload ``tree`` (of ``size`` characters), top-down.
 
     Raises:
         DecodeError: the payload is malformed; ``path`` says where.
@@ -209,6 +210,7 @@ def read(tree: Any, policy: Any, *, preserve_order: bool = False) -> Any:
         )
         raise DecodeError(message, "$")
     reader = _Reader(Decoder(policy), collections.OrderedDict if preserve_order else dict)
+    reader.hash_budget = max(HASH_BUDGET_FLOOR, HASH_BUDGET_PER_CHARACTER * size)
     try:
         return reader.read(tree["value"])
     except RecursionError as err:
@@ -217,6 +219,10 @@ def read(tree: Any, policy: Any, *, preserve_order: bool = False) -> Any:
 
 
 _PENDING = object()  # an __id__ whose object is being made, and cannot be referred to yet
+# Under a checking policy, the shared values hashed by their contents may together cost
+# hashing this many items per character of the payload (and this many in any case).
+HASH_BUDGET_PER_CHARACTER = 16
+HASH_BUDGET_FLOOR = 1 << 20
 
 
 class _Reader:
@@ -225,6 +231,9 @@ class _Reader:
         self.mapping = mapping
         self.objects: dict[Any, Any] = {}  # __id__ -> object
         self.keys: list[str | int] = ["value"]
+        self.hash_costs = HashCost()
+        self.hash_work = 0  # what the shared values hashed by their contents cost so far
+        self.hash_budget = HASH_BUDGET_FLOOR
 
     def read(self, node: Any) -> Any:
         cls = type(node)
@@ -319,19 +328,28 @@ class _Reader:
                 f"{_wire.REF} {number!r} refers to no object made before it (the {_wire.ID} it names must come "
                 "first, and be a list or a dict if the reference is inside it)"
             )
-        if self.decoder.policy is not None and type(found).__hash__ not in (None, object.__hash__):
-            # A value hashed by its contents, shared, nests into a graph whose hash takes
-            # time exponential in its depth (tuples of tuples of the same tuple...). dump
-            # writes tuples again rather than share them; other such values, a checking
-            # policy refuses to share.
-            path = format_path(self.keys)
-            message = (
-                f"refused the payload at {path}: {_wire.REF} {number} shares a {type(found).__name__}, a value "
-                "hashed by its contents, which a hostile payload can nest into an exponentially slow hash; load it "
-                "without a checking policy only if you trust it"
-            )
-            raise UnsafePayloadError(message, path, rule="shared_hashable")
+        if self.decoder.policy is not None and is_hashed_by_contents(found):
+            self._count_hashing(found, number)
         return found
+
+    def _count_hashing(self, found: Any, number: int) -> None:
+        # Python caches no tuple's hash: a shared tuple is hashed again through each of its
+        # references, and tuples of the same tuple twice... hash in time exponential in
+        # their depth. What sharing adds is counted, and bounded by the payload's size: a
+        # value dump shares costs about its own size per reference.
+        cost = self.hash_costs.of(found)
+        self.hash_work += cost
+        if self.hash_work <= self.hash_budget:
+            return
+        path = format_path(self.keys)
+        message = (
+            f"refused the payload at {path}: {_wire.REF} {number} shares a {type(found).__name__} whose hash "
+            f"visits {cost:,} items; with the values shared before it, hashing would visit over "
+            f"{self.hash_budget:,} ({HASH_BUDGET_PER_CHARACTER} per character of the payload, at least "
+            f"{HASH_BUDGET_FLOOR:,}), which a hostile payload reaches by nesting shared values into an "
+            "exponentially slow hash; load it without a checking policy only if you trust it"
+        )
+        raise UnsafePayloadError(message, path, rule="shared_hashable")
 
     def _malformed(self, reason: str) -> DecodeError:
         path = format_path(self.keys)

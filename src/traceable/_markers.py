@@ -49,6 +49,9 @@ class Decoder:
         self.rank = 0  # marker objects closed so far
         self.symbols: dict[Any, Any] = {}  # name -> symbol: each imported or unpickled once
         self.callables: dict[Any, Any] = {}  # name -> its traced version, for __symbol__
+        # A Decimal int() would take long to convert was decoded: arrays of integers then
+        # search their data for it (a search every array would otherwise pay for).
+        self.huge_decimals = False
 
     def hook(self, obj: dict[str, Any]) -> Any:
         if MARKERS.isdisjoint(obj):
@@ -152,22 +155,29 @@ def _decode_enum(obj: dict[str, Any], decoder: Decoder) -> Any:
     return stdlib.decode_enum(obj, decoder.import_path)
 
 
+def _decode_decimal(obj: dict[str, Any], decoder: Decoder) -> Any:
+    value = stdlib.decode_decimal(obj)
+    if stdlib.is_huge_integer(value):
+        decoder.huge_decimals = True
+    return value
+
+
 def _decode_ndarray(obj: dict[str, Any], decoder: Decoder) -> Any:
     from traceable._codecs import numpy as codec
 
-    return codec.decode_ndarray(obj)
+    return codec.decode_ndarray(obj, check_decimals=decoder.huge_decimals)
 
 
 def _decode_dataframe(obj: dict[str, Any], decoder: Decoder) -> Any:
     from traceable._codecs import pandas as codec
 
-    return codec.decode_dataframe(obj)
+    return codec.decode_dataframe(obj, check_decimals=decoder.huge_decimals)
 
 
 def _decode_series(obj: dict[str, Any], decoder: Decoder) -> Any:
     from traceable._codecs import pandas as codec
 
-    return codec.decode_series(obj)
+    return codec.decode_series(obj, check_decimals=decoder.huge_decimals)
 
 
 def _decode_codec(obj: dict[str, Any], decoder: Decoder) -> Any:
@@ -232,6 +242,7 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Decoder], Any]] = {
     _wire.ITEMS: _decode_items,
     **dict.fromkeys((_wire.LOSSLESS, _wire.ID, _wire.REF), _lossless_only),
 }
+_HANDLERS[_wire.DECIMAL] = _decode_decimal  # (in its place in the order above)
 _LOSSLESS_ONLY = frozenset({_wire.LOSSLESS, _wire.ID, _wire.REF})
 # Registered codecs' markers join this set (it is the registry's own).
 MARKERS = _registry.MARKERS

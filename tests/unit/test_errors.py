@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import threading
 
 import pytest
@@ -257,3 +258,60 @@ def test_an_iterator_is_refused_in_one_sentence_that_says_what_to_pass():
         "cannot encode a generator at $.data[0]: an iterator cannot be written without consuming it; "
         "pass a list of its items instead"
     )
+
+
+def test_a_bad_marker_is_located_among_nested_markers_and_repeated_keys():
+    # Marker objects are counted in the order they close: inner ones first, and the
+    # values of a repeated key too (the parser builds them).
+    text = (
+        '{"a": [{"__tuple__": [{"__complex__": [1, 2]}]}, {"k": 1, "k": {"__complex__": [3, 4]}}],'
+        ' "b": {"c": [0, {"__tuple__": [{"__complex__": 5}]}]}}'
+    )
+    with pytest.raises(DecodeError) as info:
+        load(text)
+    assert info.value.path == "$.b.c[1].__tuple__[0]"
+
+
+def test_a_bad_marker_nearly_as_deep_as_the_parser_goes_is_located():
+    # The walk back to it is a loop, not a recursion: no depth the parser takes is too deep.
+    depth = sys.getrecursionlimit() - 60
+    text = '{"k": ' * depth + '[0, {"__complex__": 5}]' + "}" * depth
+    with pytest.raises(DecodeError) as info:
+        load(text)
+    assert info.value.path == "$" + ".k" * depth + "[1]"
+
+
+def test_locating_a_bad_marker_builds_nothing_and_holds_one_path():
+    # The parse that finds it makes no object (each parses into None, or a token on the
+    # way to the one found): memory grows with the depth only, where the parsed tree and
+    # a copied path per level grew with the size and with the depth's square.
+    import tracemalloc
+
+    from traceable._locate import path_of_marker
+
+    depth = 900
+    text = '{"k": ' * depth + "[" + '{"__complex__": [1, 2]}, ' * 5000 + '{"__complex__": 5}]' + "}" * depth
+    tracemalloc.start()
+    try:
+        path = path_of_marker(text, 5001)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert path == "$" + ".k" * depth + "[5000]"
+    assert peak < 1 << 20, f"{peak:,} bytes"
+
+
+@pytest.mark.parametrize(
+    ("text", "rank", "path"),
+    [
+        ('{"__complex__": 5}', 1, "$"),
+        ('[[0, [{"a": {"__complex__": 5}}]]]', 1, "$[0][1][0].a"),
+        ('[{"__set__": []}, [[{"__set__": []}], [1, {"x": [[{"__set__": []}]]}]]]', 3, "$[1][1][1].x[0][0]"),
+        ('{"a": {"__set__": []}, "a": [{"__set__": []}]}', 2, "$.a[0]"),
+        ('[{"__complex__": 5}, nonsense]', 1, "$"),
+    ],
+)
+def test_a_marker_is_found_by_its_rank_through_objects_and_lists(text, rank, path):
+    from traceable._locate import path_of_marker
+
+    assert path_of_marker(text, rank) == path

@@ -244,9 +244,10 @@ def test_every_default_mode_value_round_trips_in_the_lossless_mode_too(value):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(lossless_values, min_size=1, max_size=3))
 def test_every_value_reached_twice_loads_as_one_object(items):
-    loaded = round_trip([items, items])
-    assert loaded[0] is loaded[1]
-    assert equal(loaded[0], items)
+    text = dump([items, items], lossless=True)
+    for loaded in (load(text), load(text, safe=True, allow=["samples"])):
+        assert loaded[0] is loaded[1]
+        assert equal(loaded[0], items)
 
 
 def test_a_function_without_import_path_over_the_limit_says_where():
@@ -260,3 +261,15 @@ def test_comments_before_and_inside_a_lossless_payload_are_ignored():
     text = dump({(1, 2): [1]}, lossless=True)
     assert load("# written by a job\n// twice\n" + text) == {(1, 2): [1]}
     assert load(text[:-1] + " // the end\n}") == {(1, 2): [1]}
+
+
+def test_an_enum_loads_under_a_checking_policy_that_allows_its_module():
+    text = dump([samples.Color.RED, samples.Color.RED], lossless=True)
+    assert text == (
+        '{"__lossless__": 1, "value": [{"__enum__": {"__enum_instance_type__": ["samples", "Color"], "name": "RED"}}, '
+        '{"__enum__": {"__enum_instance_type__": ["samples", "Color"], "name": "RED"}}]}'
+    )
+    assert load(text, safe=True, allow=["samples"]) == [samples.Color.RED, samples.Color.RED]
+    with pytest.raises(UnsafePayloadError) as err:
+        load(text, safe=True)
+    assert err.value.symbol == "samples.Color"

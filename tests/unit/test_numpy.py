@@ -320,6 +320,66 @@ def test_the_lossless_mode_keeps_float64_and_str_scalars():
     assert loaded == [0.25, "a"]
 
 
+_HUGE = '{"__decimal__": "1e999999999"}'
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "where"),
+    [
+        # int(Decimal("1e999999999")), which numpy calls for an int64, never returns.
+        (f'{{"__ndarray__": [{_HUGE}], "dtype": "int64", "shape": [1]}}', "$", "[0]"),
+        (
+            '{"a": [{"__ndarray__": [[1], [{"__decimal__": "1e5000"}]], "dtype": "uint8", "shape": [2, 1]}]}',
+            "$.a[0]",
+            "[1][0]",
+        ),
+        (f'{{"__ndarray__": {_HUGE}, "dtype": "int16", "shape": [], "scalar": true}}', "$", "the data"),
+        (
+            f'{{"__lossless__": 1, "value": {{"__ndarray__": [{_HUGE}], "dtype": "int64", "shape": [1]}}}}',
+            "$.value",
+            "[0]",
+        ),
+    ],
+    ids=["issue", "nested", "scalar", "lossless"],
+)
+def test_a_decimal_too_large_for_int_in_integer_array_data_is_refused_in_every_mode(text, path, where):
+    with pytest.raises(DecodeError) as err:
+        load(text)
+    assert err.value.path == path
+    assert f"{where} is a Decimal of about 10**" in str(err.value)
+    assert "which would take too long to convert to an integer" in str(err.value)
+    with pytest.raises(UnsafePayloadError):  # refused before anything is built (a form dump never writes)
+        load(text, safe=True)
+
+
+def test_large_decimals_still_load_where_no_integer_is_made():
+    assert load(f'{{"__ndarray__": [{_HUGE}], "dtype": "float64", "shape": [1]}}').tolist() == [float("inf")]
+    objects = np.array([__import__("decimal").Decimal("1e999999999"), 1], dtype=object)
+    assert load(dump(objects)).tolist() == objects.tolist()
+    assert load(dump(objects), safe=True).tolist() == objects.tolist()
+
+
+def test_a_decimal_too_large_for_int_in_an_integer_column_is_refused():
+    pytest.importorskip("pandas")
+    series = f'{{"__pandas_series__": {{"name": "s", "type": "int64"}}, "index": [0], "data": [{_HUGE}]}}'
+    frame = f'{{"__pandas_dataframe__": {{"column_order": ["a"], "types": ["int64"]}}, "index": [0], "a": [{_HUGE}]}}'
+    for text in (series, frame):
+        with pytest.raises(DecodeError, match=r"\[0\] is a Decimal of about 10\*\*999999999, which no int64 holds"):
+            load(text)
+    # Nullable columns too (object in numpy, Int64 in pandas, which converts with int() as well).
+    nullable = (
+        '{"__pandas_dataframe__": {"column_order": ["a"], "types": ["object"], "pandas_types": ["Int64"]}, '
+        f'"index": [0, 1], "a": [{_HUGE}, null]}}'
+    )
+    nullable_series = (
+        '{"__pandas_series__": {"name": "s", "type": "object", "pandas_type": "UInt8"}, '
+        '"index": [0], "data": [{"__decimal__": "1e5000"}]}'
+    )
+    for text, dtype in ((nullable, "Int64"), (nullable_series, "UInt8")):
+        with pytest.raises(DecodeError, match=rf"\[0\] is a Decimal of about 10\*\*\d+, which no {dtype} holds"):
+            load(text)
+
+
 # datetime64 and timedelta64 scalars: "dtype": "datetime64" (which NNI 3.0 can call), the unit beside.
 TIME_SCALARS = [
     *(np.datetime64(7, unit) for unit in ["Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as"]),

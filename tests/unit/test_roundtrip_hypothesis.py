@@ -9,7 +9,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import datetimes, equal, json_scalars, times, values
+from strategies import datetimes, equal, hashable_values, json_scalars, times, values
 from traceable import dump, dump_bytes, load, load_bytes
 
 
@@ -112,3 +112,12 @@ def test_pandas_frames_round_trip():
         pd.testing.assert_series_equal(loaded["series"], series, check_index_type=False)
 
     check()
+
+
+@settings(max_examples=200, deadline=None)
+@given(hashable_values)
+def test_a_hashable_value_shared_twice_loads_as_one_object_under_a_checking_policy(value):
+    text = dump([value, value], lossless=True)
+    for loaded in (load(text), load(text, safe=True, allow=["samples"])):
+        assert equal(loaded[0], value)
+        assert loaded[0] is loaded[1]

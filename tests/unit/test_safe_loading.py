@@ -556,11 +556,80 @@ def test_a_shared_tuple_is_refused_under_a_checking_policy():
     assert err.value.rule == "shared_hashable"
 
 
-def test_dump_writes_a_shared_tuple_again_so_a_safe_load_takes_it():
+def test_dump_shares_a_tuple_and_a_safe_load_keeps_it_shared():
     inner = (1, 2)
     text = dump([inner, inner], lossless=True)
-    assert text == '{"__lossless__": 1, "value": [{"__tuple__": [1, 2]}, {"__tuple__": [1, 2]}]}'
-    assert load(text, safe=True) == [(1, 2), (1, 2)]
+    assert text == '{"__lossless__": 1, "value": [{"__id__": 1, "__value__": {"__tuple__": [1, 2]}}, {"__ref__": 1}]}'
+    loaded = load(text, safe=True)
+    assert loaded == [(1, 2), (1, 2)]
+    assert loaded[0] is loaded[1]
+
+
+def _shared_hashables() -> list[object]:
+    import datetime as dt
+    import decimal
+    import fractions
+
+    values = [decimal.Decimal("1.5"), frozenset({1, 2}), fractions.Fraction(1, 3), dt.date(2024, 5, 6), b"ab"]
+    values += [range(3), 1j, ((1, 2), ("a",)), samples.Point(1, 2), samples.Frozen("a"), samples.AttrsPoint(3)]
+    return values
+
+
+@pytest.mark.parametrize("value", _shared_hashables(), ids=lambda v: type(v).__name__)
+def test_a_value_hashed_by_its_contents_shared_twice_loads_under_a_checking_policy(value):
+    loaded = load(dump([value, value], lossless=True), safe=True, allow=["samples"])
+    assert loaded == [value, value]
+    assert loaded[0] is loaded[1]
+
+
+def test_a_numpy_scalar_shared_twice_loads_under_a_checking_policy():
+    np = pytest.importorskip("numpy")
+    value = np.int64(3)
+    loaded = load(dump([value, value], lossless=True), safe=True)
+    assert loaded == [value, value]
+    assert type(loaded[0]) is np.int64
+    assert loaded[0] is loaded[1]
+
+
+def test_a_tuple_shared_many_times_within_the_payloads_size_loads_under_a_checking_policy():
+    inner = tuple(range(1000))
+    value = [inner] * 16 + [(inner, inner)] * 4
+    loaded = load(dump(value, lossless=True), safe=True)
+    assert loaded == value
+    assert all(item is loaded[0] for item in loaded[:16])
+    assert loaded[16][0] is loaded[0]
+
+
+def test_references_that_together_make_hashing_costly_are_refused_under_a_checking_policy():
+    # Each reference alone hashes 2**15 items, far below the payload's budget of 2**20;
+    # a set of 64 of them would hash 2**21 (and 10,000 of them, 300 million).
+    chain = ['{"__id__": 1, "__value__": {"__tuple__": [1]}}']
+    chain += [
+        f'{{"__id__": {n}, "__value__": {{"__tuple__": [{{"__ref__": {n - 1}}}, {{"__ref__": {n - 1}}}]}}}}'
+        for n in range(2, 16)
+    ]
+    refs = ", ".join(['{"__ref__": 15}'] * 64)
+    text = f'{{"__lossless__": 1, "value": [[{", ".join(chain)}], {{"__set__": [{refs}]}}]}}'
+    assert load(text)[1] == {load(text)[0][-1]}  # trusted: the same tuple 64 times
+    with pytest.raises(UnsafePayloadError) as err:
+        load(text, safe=True)
+    assert err.value.rule == "shared_hashable"
+    assert err.value.path.startswith("$.value[1].__set__[")
+    assert "hashing would visit over 1,048,576" in str(err.value)
+
+
+def test_records_nested_through_shared_fields_count_what_their_hash_visits():
+    # A frozen dataclass hashes its fields: 40 levels of Frozen((f, f)) hash 2**40 items.
+    # dump writes it in 7 kB; a trusted load rebuilds it, a checking policy refuses it.
+    value = samples.Frozen("a")
+    for _ in range(40):
+        value = samples.Frozen((value, value))
+    text = dump(value, lossless=True)
+    loaded = load(text)
+    assert loaded.name[0] is loaded.name[1]
+    with pytest.raises(UnsafePayloadError) as err:
+        load(text, policy=LoadPolicy.safe(allow=["samples"], max_depth=1000))
+    assert err.value.rule == "shared_hashable"
 
 
 def test_safe_loads_with_one_allow_list_share_one_policy_and_later_edits_to_the_list_do_not_leak():

@@ -18,11 +18,13 @@ import math
 import sys
 import zlib
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
 
 from traceable import _wire
+from traceable._codecs import stdlib
 from traceable.exceptions import EncodeError
 
 # Bounds on a structured dtype as a payload writes it, checked before numpy parses it:
@@ -200,7 +202,15 @@ def parse_dtype(spec: Any) -> np.dtype[Any]:
     return np.dtype(spec)
 
 
-def decode_ndarray(d: dict[str, Any]) -> Any:
+def decode_ndarray(d: dict[str, Any], *, check_decimals: bool = False) -> Any:
+    """The array (or numpy scalar) of the marker object ``d``, its data already decoded.
+
+    With ``check_decimals`` (the payload holds a Decimal too large for ``int()``), data
+    an integer dtype would convert is searched for it first.
+
+    Raises:
+        ValueError: ``d`` is not an array as ``dump`` writes one.
+    """
     data = d[_wire.NDARRAY]
     shape = d.get("shape")
     if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
@@ -211,6 +221,8 @@ def decode_ndarray(d: dict[str, Any]) -> Any:
     dtype = parse_dtype(d.get("dtype"))
     if "unit" in d:
         dtype = _with_unit(dtype, d["unit"])
+    if check_decimals:
+        refuse_huge_decimals(data, dtype)
     if isinstance(data, str) and dtype.kind != "O" and not (dtype.kind == "M" and not shape):
         # (A 0-d object array may hold a string; a 0-d datetime is written as its ISO text.)
         arr = _from_base64(data, dtype, tuple(shape), d.get("endian"))
@@ -282,6 +294,34 @@ def _timedelta_counts(data: Any, dtype: np.dtype[Any], depth: int) -> Any:
     if isinstance(data, list) and depth > 0:
         return [_timedelta_counts(item, dtype, depth - 1) for item in data]
     return data
+
+
+def refuse_huge_decimals(data: Any, dtype: Any) -> None:
+    """Refuse a Decimal in ``data`` whose conversion to the integer ``dtype`` would not end.
+
+    numpy converts a Decimal to an integer with ``int()``, whose time grows faster than
+    the exponent: ``1e999999999`` never returns. No such number fits an integer dtype;
+    ``dump`` writes integers there.
+
+    Raises:
+        ValueError: ``data`` holds a Decimal of over ``stdlib.INT_DIGITS_LIMIT`` digits
+            and ``dtype`` (numpy's, or a pandas dtype) is an integer dtype; the message says
+            at which index.
+    """
+    if dtype.kind not in "iu":  # floats, text, objects...: no int() is made
+        return
+    stack: list[tuple[Any, tuple[int, ...]]] = [(data, ())]
+    while stack:
+        item, index = stack.pop()
+        if type(item) is list:
+            stack.extend((child, (*index, i)) for i, child in enumerate(item))
+        elif isinstance(item, Decimal) and stdlib.is_huge_integer(item):
+            where = "".join(f"[{i}]" for i in index) or "the data"
+            message = (
+                f"{where} is a Decimal of about 10**{item.adjusted()}, which no {dtype} holds and which would take "
+                "too long to convert to an integer; the data of an integer array holds integers"
+            )
+            raise ValueError(message)
 
 
 def _check_nesting(data: Any, shape: list[int]) -> None:

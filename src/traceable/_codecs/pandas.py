@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from traceable import _wire
+from traceable._codecs import numpy as numpy_codec
 from traceable.exceptions import EncodeError
 
 # pandas dtypes written as "object" with their name beside: they hold Python values
@@ -115,9 +116,11 @@ def _pandas_types(meta: dict[str, Any], key: str, count: int) -> list[Any]:
     return [None if name is None else _pandas_dtype(name) for name in types]
 
 
-def _column(data: Any, numpy_type: Any, pandas_type: Any, index: Any) -> pd.Series:
+def _column(data: Any, numpy_type: Any, pandas_type: Any, index: Any, check_decimals: bool) -> pd.Series:
     if pandas_type is None and numpy_type == "str":
         pandas_type = _pandas_dtype("str")  # as NNI and former versions write pandas 3's text columns
+    if check_decimals:  # (see numpy_codec.decode_ndarray)
+        numpy_codec.refuse_huge_decimals(data, np.dtype(numpy_type) if pandas_type is None else pandas_type)
     if pandas_type is not None:
         return pd.Series(pd.array(data, dtype=pandas_type), index=index)
     values = np.array(data, dtype=np.dtype(numpy_type))
@@ -125,7 +128,7 @@ def _column(data: Any, numpy_type: Any, pandas_type: Any, index: Any) -> pd.Seri
     return pd.Series(values, index=index, dtype=object if values.dtype.kind == "O" else None)
 
 
-def decode_dataframe(d: dict[str, Any]) -> pd.DataFrame:
+def decode_dataframe(d: dict[str, Any], *, check_decimals: bool = False) -> pd.DataFrame:
     body = dict(d)
     meta = body.pop(_wire.DATAFRAME)
     index = body.pop("index", None)
@@ -135,14 +138,19 @@ def decode_dataframe(d: dict[str, Any]) -> pd.DataFrame:
     if index is None:  # (json-tricks always writes one)
         index = range(len(next(iter(body.values()), [])))
     shared = pd.Index(index)  # one Index for all the columns: they align by position
-    data = {name: _column(column, numpy_types[name], pandas_types[name], shared) for name, column in body.items()}
+    data = {
+        name: _column(column, numpy_types[name], pandas_types[name], shared, check_decimals)
+        for name, column in body.items()
+    }
     return pd.DataFrame(data=data, index=shared, columns=order)
 
 
-def decode_series(d: dict[str, Any]) -> pd.Series:
+def decode_series(d: dict[str, Any], *, check_decimals: bool = False) -> pd.Series:
     meta = d[_wire.SERIES]
     pandas_type = meta.get("pandas_type")
     if pandas_type is None and meta["type"] == "str":  # as NNI and former versions write pandas 3's text
         pandas_type = "str"
     dtype = np.dtype(meta["type"]) if pandas_type is None else _pandas_dtype(pandas_type)
+    if check_decimals:  # (see numpy_codec.decode_ndarray)
+        numpy_codec.refuse_huge_decimals(d["data"], dtype)
     return pd.Series(data=d["data"], index=d.get("index"), name=meta["name"], dtype=dtype)

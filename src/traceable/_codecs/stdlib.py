@@ -164,6 +164,17 @@ def decode_decimal(d: dict[str, Any]) -> Decimal:
     return Decimal(text)
 
 
+# int() of a Decimal takes time that grows faster than its exponent (10**100000: 0.25 s,
+# 10**1000000: 28 s); one beyond as many digits as Python reads into an int from text is
+# no integer a payload can mean.
+INT_DIGITS_LIMIT = 4300
+
+
+def is_huge_integer(value: Decimal) -> bool:
+    """Whether ``int(value)`` would have over ``INT_DIGITS_LIMIT`` digits (and take long to make)."""
+    return value.is_finite() and value.adjusted() >= INT_DIGITS_LIMIT
+
+
 def encode_fraction(obj: Fraction) -> dict[str, Any]:
     return {_wire.FRACTION: True, "numerator": obj.numerator, "denominator": obj.denominator}
 
