@@ -217,7 +217,12 @@ def dump_bytes(
         obj: the object to write.
         fp: a path or a binary file to write to; None to return the bytes.
         compression: the gzip level, 1 to 9 (``True`` means 9).
-        use_trace, pickle_size_limit, allow_nan, compact_arrays, lossless, **json_kwargs: as for :func:`dump`.
+        use_trace: as for :func:`dump`.
+        pickle_size_limit: as for :func:`dump`.
+        allow_nan: as for :func:`dump`.
+        compact_arrays: as for :func:`dump`.
+        lossless: as for :func:`dump`.
+        **json_kwargs: as for :func:`dump`.
 
     Returns:
         The gzipped UTF-8 text, or None when written to ``fp``.
