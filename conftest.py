@@ -150,7 +150,7 @@ def _setup(name: str) -> Any:
                     message = f"module {name!r} has no attribute {attribute!r}"
                     raise AttributeError(message) from None
 
-            module.__getattr__ = lookup  # type: ignore[method-assign]
+            module.__getattr__ = lookup
             sys.modules[name] = module
 
     return setup
@@ -170,10 +170,16 @@ def _teardown(namespace: dict[str, Any]) -> None:
 
 
 PARSERS = [FenceParser(), SkipParser()]
-pytest_collect_file = (
-    Sybil(PARSERS, patterns=["README.md", "docs/*.md", "docs/*/*.md"], excludes=PROGRAM_PAGES, setup=_setup("mymod"), teardown=_teardown, name="docs")
-    + Sybil(PARSERS, patterns=PROGRAM_PAGES, setup=_setup("__main__"), teardown=_teardown, name="programs")
-).pytest()
+PAGES = Sybil(
+    PARSERS,
+    patterns=["README.md", "docs/*.md", "docs/*/*.md"],
+    excludes=PROGRAM_PAGES,
+    setup=_setup("mymod"),
+    teardown=_teardown,
+    name="docs",
+)
+PROGRAMS = Sybil(PARSERS, patterns=PROGRAM_PAGES, setup=_setup("__main__"), teardown=_teardown, name="programs")
+pytest_collect_file = (PAGES + PROGRAMS).pytest()
 
 # The docs build's Griffe extension imports griffe, which only the docs need.
 collect_ignore = ["docs/griffe_examples.py"]

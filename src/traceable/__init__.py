@@ -34,6 +34,7 @@ from traceable.exceptions import (
 )
 
 __version__ = "0.1.0"
+"""The version of this package, as ``traceable --version`` prints it."""
 
 __all__ = [
     "DecodeError",

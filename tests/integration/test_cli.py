@@ -654,26 +654,6 @@ def test_version():
     assert run("--version") == (0, f"traceable {traceable.__version__}\n", "")
 
 
-def test_the_readme_snippet_prints_what_the_readme_says(tmp_path):
-    section = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = section.split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
-    script = section.split("```bash\n", 1)[1].split("```", 1)[0]
-    printed = section.split("```text\n", 1)[1].split("```", 1)[0]
-    # `python` and `traceable` as a user's shell finds them in this environment.
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    environment = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "PYTHONPATH")}
-    result = subprocess.run(
-        ["bash", "-c", script],
-        cwd=tmp_path,
-        env={**environment, "PATH": path},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        timeout=300,
-        check=False,
-    )
-    assert (result.returncode, result.stdout.decode()) == (0, printed)
-
-
 # Names an attacker chose: a symbol, keyword arguments and an enum member that hide text on a terminal.
 SPOOF = (
     '{"run": {"__symbol__": "path:os.system - allowed\\u001b[8m", "__args__": ["rm -rf ~"], '

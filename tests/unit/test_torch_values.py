@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import textwrap
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -277,15 +275,3 @@ def test_torch_is_imported_only_for_torch_values():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] True torch.bfloat16"
-
-
-def test_the_readme_snippet_runs_and_shows_what_dump_writes():
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### numpy, torch, attrs and pydantic values", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    assert code is not None
-    namespace: dict = {"__name__": "readme"}
-    exec(compile(code.group(1), "README.md", "exec"), namespace)
-    shown = re.search(r"\n# '(.*)\.\.\.\n", code.group(1))
-    assert shown is not None
-    assert namespace["text"].startswith(shown.group(1))
