@@ -65,10 +65,22 @@ class Finding:
 
 _ROOT = object()  # the key of the whole payload, left out of paths
 # The keys _inspect_object looks at: objects without any are only walked through.
-_ANY_MARKER = frozenset(
-    {*_NAMED, _wire.ENUM, _wire.PICKLED, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES, _wire.SET, _wire.FROZENSET}
+# Markers whose decoder copies the list it holds into a container of its own.
+_COPIERS = frozenset(
+    {_wire.TUPLE, _wire.SET, _wire.FROZENSET, _wire.DEQUE, _wire.COUNTER, _wire.ORDEREDDICT, _wire.DEFAULTDICT}
 )
+_ANY_MARKER = frozenset({*_NAMED, *_COPIERS, _wire.ENUM, _wire.PICKLED, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES})
 _DONE = object()
+
+
+class _Budget:
+    """What the arrays met so far in one payload declare, in bytes, against max_total_array_bytes."""
+
+    __slots__ = ("reported", "total")
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.reported = False  # (audit: the total is reported once, where it is first exceeded)
 
 
 def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None = None) -> None:
@@ -83,6 +95,7 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
     keys: list[Any] = []  # the keys of the open containers, _ROOT first
     stack: list[Iterator[tuple[Any, Any]]] = [iter([(_ROOT, tree)])]
     max_string = policy.max_string_length
+    budget = _Budget()
     while stack:
         item: Any = next(stack[-1], _DONE)
         if item is _DONE:
@@ -109,7 +122,7 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
                     repeated = "repeat a key in one object"
                     _report(findings, Finding(_path(keys), "limit", None, 0, False, "unique_keys", repeated))
                 if not _ANY_MARKER.isdisjoint(obj):  # the path is made only where it is needed
-                    _inspect_object(obj, _path(keys), policy, findings)
+                    _inspect_object(obj, _path(keys), policy, findings, budget)
                 if _registry.USER_MARKERS and not _registry.USER_MARKERS.isdisjoint(obj):
                     _inspect_codec(obj, _path(keys), policy, findings)
                 if max_string is not None:
@@ -130,7 +143,7 @@ def _as_dict(value: Any) -> Any:
     return dict(value) if isinstance(value, Pairs) else value
 
 
-def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
+def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, budget: _Budget) -> None:
     for marker, action in _NAMED.items():
         if marker in obj:
             _report(findings, _named(obj[marker], action, marker, path, policy))
@@ -147,16 +160,47 @@ def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings
         size = b64_size(blob) if isinstance(blob, str) else 0
         _report(findings, _pickle(size, path, policy, "a pickled object"))
     if _wire.NDARRAY in obj:
-        _inspect_ndarray(obj, path, policy, findings)
+        _inspect_ndarray(obj, path, policy, findings, budget)
     if _wire.DATAFRAME in obj:
-        _inspect_dataframe(obj, path, policy, findings)
+        _inspect_dataframe(obj, path, policy, findings, budget)
     if _wire.SERIES in obj:
         meta = _as_dict(obj[_wire.SERIES])
         data, index = obj.get("data"), obj.get("index")
         dtype = meta.get("type") if isinstance(meta, dict) else None
         if _plain_lists(findings, path, data, index):
-            _inspect_array([len(data or [])], dtype, data, path=path, policy=policy, findings=findings)
-            _inspect_array([len(index or [])], "int64", None, path=path, policy=policy, findings=findings)
+            check = _ArrayCheck(policy, findings, budget, path)
+            check.inspect([len(data or [])], dtype, data)
+            check.inspect([len(index or [])], "int64", None)
+    if not _COPIERS.isdisjoint(obj):
+        _inspect_copied(obj, path, findings)
+
+
+_SHARED_COPY = (
+    "copy a shared list (a lossless __ref__) into a new container, which a payload can repeat to copy one "
+    "list any number of times"
+)
+
+
+def _inspect_copied(obj: dict[str, Any], path: str, findings: Any) -> None:
+    # dump writes the items of a tuple, set, deque... inline, in a list of their own; only
+    # a hand-made payload names a list shared elsewhere, which each wrapper would copy.
+    for marker in _COPIERS.intersection(obj):
+        body = obj[marker]
+        items = dict(body).get("items") if isinstance(body, Pairs) and not _is_shared(body) else body
+        if _is_shared(items):
+            _report(findings, Finding(path, "limit", None, 0, False, "shared_items", _SHARED_COPY))
+
+
+def _is_shared(value: Any) -> bool:
+    # A __ref__, or an __id__ given to a __ref__ (which names the same object again).
+    while isinstance(value, Pairs):
+        keys = [key for key, _ in value]
+        if keys == [_wire.REF]:
+            return True
+        if sorted(keys) != [_wire.ID, _wire.VALUE]:
+            return False
+        value = dict(value)[_wire.VALUE]
+    return False
 
 
 def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
@@ -184,7 +228,7 @@ def _plain_lists(findings: Any, path: str, *values: Any) -> bool:
     return False
 
 
-def _inspect_ndarray(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
+def _inspect_ndarray(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, budget: _Budget) -> None:
     shape, data = obj.get("shape"), obj[_wire.NDARRAY]
     if (
         not isinstance(shape, list)
@@ -193,10 +237,10 @@ def _inspect_ndarray(obj: dict[str, Any], path: str, policy: LoadPolicy, finding
     ):
         _refuse_form(findings, path)
         return
-    _inspect_array(shape, obj.get("dtype"), data, path=path, policy=policy, findings=findings)
+    _ArrayCheck(policy, findings, budget, path).inspect(shape, obj.get("dtype"), data)
 
 
-def _inspect_dataframe(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
+def _inspect_dataframe(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, budget: _Budget) -> None:
     meta = _as_dict(obj[_wire.DATAFRAME])
     names = meta.get("column_order") if isinstance(meta, dict) else None
     types = meta.get("types") if isinstance(meta, dict) else None
@@ -210,44 +254,68 @@ def _inspect_dataframe(obj: dict[str, Any], path: str, policy: LoadPolicy, findi
         return
     if not _plain_lists(findings, path, obj.get("index"), *(obj.get(name) for name in names)):
         return
+    check = _ArrayCheck(policy, findings, budget, path)
     for name, dtype in zip(names, types, strict=True):
         column = obj.get(name) or []
-        _inspect_array([len(column)], dtype, column, path=path, policy=policy, findings=findings)
-    _inspect_array([len(obj.get("index") or [])], "int64", None, path=path, policy=policy, findings=findings)
+        check.inspect([len(column)], dtype, column)
+    check.inspect([len(obj.get("index") or [])], "int64", None)
 
 
-def _inspect_array(shape: list[int], dtype: Any, data: Any, *, path: str, policy: LoadPolicy, findings: Any) -> None:
-    bound = policy.max_array_elements
-    count = 1
-    for n in shape:
-        count *= n
-        if bound is not None and count > bound:  # stop before the product grows huge
-            what = "the array's declared size (at least)"
-            _report(findings, _limit(policy, "max_array_elements", bound + 1, path, what))
+class _ArrayCheck:
+    """The limits on the arrays of one marker object: what each declares, and what it is given."""
+
+    def __init__(self, policy: LoadPolicy, findings: Any, budget: _Budget, path: str) -> None:
+        self.policy = policy
+        self.findings = findings
+        self.budget = budget
+        self.path = path
+
+    def inspect(self, shape: list[int], dtype: Any, data: Any) -> None:
+        """Check one array of ``shape`` and ``dtype``, given ``data`` (lists, base64 text, or None)."""
+        policy, path = self.policy, self.path
+        bound = policy.max_array_elements
+        count = 1
+        for n in shape:
+            count *= n
+            if bound is not None and count > bound:  # stop before the product grows huge
+                what = "the array's declared size (at least)"
+                _report(self.findings, _limit(policy, "max_array_elements", bound + 1, path, what))
+                return
+        parsed = _parse_dtype(dtype, data)
+        if parsed is None:
+            _refuse_form(self.findings, path)
             return
-    parsed = _parse_dtype(dtype, data)
-    if parsed is None:
-        _refuse_form(findings, path)
-        return
-    itemsize = parsed.itemsize
-    if itemsize == 0 and parsed.kind in "SU" and isinstance(data, list):
-        # Unsized text ("U", "str"): every item takes the longest one's room.
-        longest = max((len(x) for x in _leaves(data) if isinstance(x, str)), default=0)
-        itemsize = longest * (4 if parsed.kind == "U" else 1)
-    elif itemsize == 0 and count:
-        _refuse_form(findings, path)
-        return
-    if (
-        data is not None  # (pandas: no data given)
-        and not isinstance(data, str)  # (base64: its size is checked against the shape on load)
-        and parsed.kind in "biufc"
-        and not _numeric_leaves(data if type(data) is list else [data], parsed.kind == "c")
-    ):
-        _refuse_form(findings, path)  # numbers as JSON numbers: a Decimal would convert slowly
-        return
-    if policy.max_array_bytes is not None and count * itemsize > policy.max_array_bytes:
-        what = f"the array's size in bytes ({dtype if isinstance(dtype, str) else 'a structured dtype'})"
-        _report(findings, _limit(policy, "max_array_bytes", count * itemsize, path, what))
+        itemsize = parsed.itemsize
+        if data is not None and not isinstance(data, str):  # (pandas: no data; base64: its size is checked on load)
+            # Lists must fill the declared shape exactly: numpy allocates for the data given.
+            widest = _widest_item(data, shape, parsed)
+            if widest is None:
+                _refuse_form(self.findings, path)
+                return
+            if itemsize == 0 and parsed.kind in "SU":  # unsized text: every item takes the widest one's room
+                itemsize = widest
+        elif itemsize == 0 and count:
+            _refuse_form(self.findings, path)
+            return
+        size = count * itemsize
+        if policy.max_array_bytes is not None and size > policy.max_array_bytes:
+            what = f"the array's size in bytes ({dtype if isinstance(dtype, str) else 'a structured dtype'})"
+            _report(self.findings, _limit(policy, "max_array_bytes", size, path, what))
+            return
+        if parsed.kind in "SU" and policy.max_string_length is not None:
+            # A fixed width costs its room in every item, whatever the data holds: as wide as
+            # the longest string a payload may hold, no wider.
+            width = itemsize // (4 if parsed.kind == "U" else 1)
+            if width > policy.max_string_length:
+                what = f"the width in characters of its text dtype {dtype}"
+                _report(self.findings, _limit(policy, "max_string_length", width, path, what))
+                return
+        budget, total_bound = self.budget, policy.max_total_array_bytes
+        budget.total += size
+        if total_bound is not None and budget.total > total_bound and not budget.reported:
+            budget.reported = True
+            what = "the size in bytes of the payload's arrays so far, this one included,"
+            _report(self.findings, _limit(policy, "max_total_array_bytes", budget.total, path, what))
 
 
 def _parse_dtype(dtype: Any, data: Any) -> Any:
@@ -271,26 +339,59 @@ def _parse_dtype(dtype: Any, data: Any) -> Any:
         return None
 
 
-def _leaves(data: list[Any]) -> Iterator[Any]:
+_MISFIT = object()  # list data that does not fill its declared shape
+
+
+def _items(data: Any, shape: list[int]) -> Iterator[Any]:
+    """The items of list ``data`` at the depth of ``shape``, then _MISFIT if it does not fill it."""
+    if not shape:
+        yield data
+        return
+    if type(data) is not list or len(data) != shape[0]:
+        yield _MISFIT
+        return
+    depth = len(shape)
     stack = [iter(data)]
     while stack:
         item = next(stack[-1], _DONE)
         if item is _DONE:
             stack.pop()
-        elif type(item) is list:
+        elif len(stack) == depth:
+            yield item
+        elif type(item) is list and len(item) == shape[len(stack)]:
             stack.append(iter(item))
         else:
-            yield item
+            yield _MISFIT
+            return
 
 
-def _numeric_leaves(data: list[Any], complex_allowed: bool) -> bool:
-    for item in _leaves(data):
-        if type(item) in (int, float, bool):
-            continue
-        if complex_allowed and isinstance(item, Pairs) and [key for key, _ in item] == [_wire.COMPLEX]:
-            continue
-        return False
-    return True
+def _widest_item(data: Any, shape: list[int], dtype: Any) -> int | None:
+    """The bytes the widest text item of ``data`` takes in ``dtype`` (0 for other kinds), or
+    None where the data is not what dump writes for that dtype and shape."""
+    kind = dtype.kind
+    widest = 0
+    for item in _items(data, shape):
+        cls = type(item)
+        if item is _MISFIT or (cls is list and kind != "O"):  # (an object array's item may be a list)
+            return None
+        if kind in "biuf":  # numbers as JSON numbers: a Decimal would convert slowly
+            if cls not in (int, float, bool):
+                return None
+        elif kind == "c":
+            if cls not in (int, float, bool) and not (cls is Pairs and [key for key, _ in item] == [_wire.COMPLEX]):
+                return None
+        elif kind == "U":
+            if cls is not str:
+                return None
+            widest = max(widest, 4 * len(item))
+        elif kind == "S":  # bytes, as dump writes them
+            if cls is str:
+                widest = max(widest, len(item))
+            elif cls is Pairs and len(item) == 1 and item[0][0] == _wire.BYTES and isinstance(item[0][1], str):
+                widest = max(widest, b64_size(item[0][1]))
+            else:
+                return None
+    return widest
 
 
 def _named(name: Any, action: str, what: str, path: str, policy: LoadPolicy) -> Finding:
@@ -334,7 +435,7 @@ def _report(findings: list[Finding] | None, finding: Finding) -> None:
         return
     if finding.action == "unpickle":
         policy_advice = "unpickling runs arbitrary code; load it with the default policy only if you trust its source"
-    elif finding.rule in ("unique_keys", "array_form", "set_hashes"):
+    elif finding.rule in ("unique_keys", "array_form", "set_hashes", "shared_items"):
         policy_advice = "a payload written by dump never does this; do not load it"
     elif finding.action == "limit":
         policy_advice = f"raise it with LoadPolicy.safe({finding.rule}=...) if the payload is legitimate"

@@ -38,6 +38,10 @@ class LoadPolicy:
         max_array_elements: the most elements a numpy array may declare in its shape.
         max_array_bytes: the most bytes a numpy array (or pandas column) may declare,
             its shape times its dtype's item size.
+        max_total_array_bytes: the most bytes all the numpy arrays (and pandas columns and
+            indexes, and tensors' data) of one payload may declare together. Every array is
+            counted once (a lossless ``__ref__`` to one is not counted again), so this bounds
+            what one load allocates for arrays, however small its text.
 
     Example:
         >>> policy = LoadPolicy.safe(allow=["collections.OrderedDict"])
@@ -54,6 +58,7 @@ class LoadPolicy:
     max_number_length: int | None = None
     max_array_elements: int | None = None
     max_array_bytes: int | None = None
+    max_total_array_bytes: int | None = None
 
     def __post_init__(self) -> None:
         if self.allow is not None:
@@ -89,6 +94,7 @@ class LoadPolicy:
             "max_number_length": 1000,
             "max_array_elements": 100_000_000,
             "max_array_bytes": 256 * _MiB,
+            "max_total_array_bytes": 256 * _MiB,
         }
         unknown = set(limits) - set(settings)
         if unknown:
