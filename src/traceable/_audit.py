@@ -185,22 +185,22 @@ def _inspect_copied(obj: dict[str, Any], path: str, findings: Any) -> None:
     # dump writes the items of a tuple, set, deque... inline, in a list of their own; only
     # a hand-made payload names a list shared elsewhere, which each wrapper would copy.
     for marker in _COPIERS.intersection(obj):
-        body = obj[marker]
-        items = dict(body).get("items") if isinstance(body, Pairs) and not _is_shared(body) else body
-        if _is_shared(items):
+        body = _unwrapped(obj[marker])
+        if isinstance(body, Pairs) and not _is_ref(body):  # {"items": ..., ...}: a deque's, a defaultdict's
+            body = _unwrapped(dict(body).get("items"))
+        if _is_ref(body):
             _report(findings, Finding(path, "limit", None, 0, False, "shared_items", _SHARED_COPY))
 
 
-def _is_shared(value: Any) -> bool:
-    # A __ref__, or an __id__ given to a __ref__ (which names the same object again).
-    while isinstance(value, Pairs):
-        keys = [key for key, _ in value]
-        if keys == [_wire.REF]:
-            return True
-        if sorted(keys) != [_wire.ID, _wire.VALUE]:
-            return False
+def _unwrapped(value: Any) -> Any:
+    # The value an __id__ is given to (which may be a __ref__, naming the same object again).
+    while isinstance(value, Pairs) and sorted(key for key, _ in value) == [_wire.ID, _wire.VALUE]:
         value = dict(value)[_wire.VALUE]
-    return False
+    return value
+
+
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, Pairs) and [key for key, _ in value] == [_wire.REF]
 
 
 def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
