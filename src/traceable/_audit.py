@@ -69,18 +69,30 @@ _ROOT = object()  # the key of the whole payload, left out of paths
 _COPIERS = frozenset(
     {_wire.TUPLE, _wire.SET, _wire.FROZENSET, _wire.DEQUE, _wire.COUNTER, _wire.ORDEREDDICT, _wire.DEFAULTDICT}
 )
-_ANY_MARKER = frozenset({*_NAMED, *_COPIERS, _wire.ENUM, _wire.PICKLED, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES})
+_ANY_MARKER = frozenset(
+    {*_NAMED, *_COPIERS, _wire.ID, _wire.ENUM, _wire.PICKLED, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES}
+)
 _DONE = object()
 
 
 class _Budget:
-    """What the arrays met so far in one payload declare, in bytes, against max_total_array_bytes."""
+    """What one payload's arrays declare, in bytes, and what its calls copy of shared values."""
 
-    __slots__ = ("reported", "total")
+    __slots__ = ("findings", "policy", "sizes", "totals")
 
-    def __init__(self) -> None:
-        self.total = 0
-        self.reported = False  # (audit: the total is reported once, where it is first exceeded)
+    def __init__(self, policy: LoadPolicy, findings: list[Finding] | None) -> None:
+        self.policy = policy
+        self.findings = findings
+        self.totals: dict[str, int] = {}  # a limit's name -> what the payload has used of it so far
+        self.sizes: dict[int, int] = {}  # __id__ -> the items of the list or dict it is given to
+
+    def add(self, limit: str, amount: int, path: str, what: str) -> None:
+        """Add ``amount`` to the total that ``limit`` bounds; refuse it once over."""
+        before = self.totals.get(limit, 0)
+        total = self.totals[limit] = before + amount
+        bound = getattr(self.policy, limit)
+        if bound is not None and total > bound >= before:  # (audit: reported once, where first over)
+            _report(self.findings, _limit(self.policy, limit, total, path, what))
 
 
 def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None = None) -> None:
@@ -95,7 +107,7 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
     keys: list[Any] = []  # the keys of the open containers, _ROOT first
     stack: list[Iterator[tuple[Any, Any]]] = [iter([(_ROOT, tree)])]
     max_string = policy.max_string_length
-    budget = _Budget()
+    budget = _Budget(policy, findings)
     while stack:
         item: Any = next(stack[-1], _DONE)
         if item is _DONE:
@@ -173,6 +185,16 @@ def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings
             check.inspect([len(index or [])], "int64", None)
     if not _COPIERS.isdisjoint(obj):
         _inspect_copied(obj, path, findings)
+    if _wire.ID in obj and type(obj[_wire.ID]) is int:
+        budget.sizes[obj[_wire.ID]] = _shared_size(obj.get(_wire.VALUE), budget)
+    if _wire.SYMBOL in obj:
+        # A call given a shared list or dict as its arguments keeps a copy of it (its
+        # **kwargs, its record), however often the payload names it.
+        for key in (_wire.ARGS, _wire.KWARGS):
+            value = _unwrapped(obj.get(key))
+            if _is_ref(value):
+                what = "the items that calls copy out of shared lists and dicts so far, these included,"
+                budget.add("max_shared_copies", _shared_size(value, budget), path, what)
 
 
 _SHARED_COPY = (
@@ -201,6 +223,15 @@ def _unwrapped(value: Any) -> Any:
 
 def _is_ref(value: Any) -> bool:
     return isinstance(value, Pairs) and [key for key, _ in value] == [_wire.REF]
+
+
+def _shared_size(value: Any, budget: _Budget) -> int:
+    # The items of a list, or pairs of an object (of what a __ref__ names); 0 for the rest.
+    value = _unwrapped(value)
+    if _is_ref(value):
+        number = value[0][1]
+        return budget.sizes.get(number, 0) if type(number) is int else 0
+    return len(value) if isinstance(value, list) else 0  # (Pairs is a list)
 
 
 def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
@@ -310,12 +341,8 @@ class _ArrayCheck:
                 what = f"the width in characters of its text dtype {dtype}"
                 _report(self.findings, _limit(policy, "max_string_length", width, path, what))
                 return
-        budget, total_bound = self.budget, policy.max_total_array_bytes
-        budget.total += size
-        if total_bound is not None and budget.total > total_bound and not budget.reported:
-            budget.reported = True
-            what = "the size in bytes of the payload's arrays so far, this one included,"
-            _report(self.findings, _limit(policy, "max_total_array_bytes", budget.total, path, what))
+        what = "the size in bytes of the payload's arrays so far, this one included,"
+        self.budget.add("max_total_array_bytes", size, path, what)
 
 
 def _parse_dtype(dtype: Any, data: Any) -> Any:

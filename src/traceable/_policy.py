@@ -42,6 +42,9 @@ class LoadPolicy:
             indexes, and tensors' data) of one payload may declare together. Every array is
             counted once (a lossless ``__ref__`` to one is not counted again), so this bounds
             what one load allocates for arrays, however small its text.
+        max_shared_copies: the most items that the calls of one lossless payload may copy,
+            together, out of lists and dicts it shares: a traced call given a shared
+            ``__args__`` list or ``__kwargs__`` dict (``{"__ref__": 1}``) keeps a copy of it.
 
     Example:
         >>> policy = LoadPolicy.safe(allow=["collections.OrderedDict"])
@@ -59,6 +62,7 @@ class LoadPolicy:
     max_array_elements: int | None = None
     max_array_bytes: int | None = None
     max_total_array_bytes: int | None = None
+    max_shared_copies: int | None = None
 
     def __post_init__(self) -> None:
         if self.allow is not None:
@@ -95,6 +99,7 @@ class LoadPolicy:
             "max_array_elements": 100_000_000,
             "max_array_bytes": 256 * _MiB,
             "max_total_array_bytes": 256 * _MiB,
+            "max_shared_copies": 1_000_000,
         }
         unknown = set(limits) - set(settings)
         if unknown:

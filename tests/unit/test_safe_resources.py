@@ -25,11 +25,11 @@ np = pytest.importorskip("numpy")
 CHILD = r"""
 import json, resource, sys
 import numpy, traceable
-data = open(sys.argv[1], "rb").read()
+data, allow = open(sys.argv[1], "rb").read(), json.loads(sys.argv[2])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 outcome = {"error": None}
 try:
-    value = traceable.load_bytes(data, safe=True)
+    value = traceable.load_bytes(data, safe=True, allow=allow)
     if isinstance(value, numpy.ndarray):
         outcome.update(dtype=str(value.dtype), shape=list(value.shape), sum=float(value.sum()))
     else:
@@ -45,14 +45,14 @@ _MiB = 1 << 20
 _OVERHEAD_MB = 64
 
 
-def _load_in_child(tmp_path: Path, text: str) -> dict:
+def _load_in_child(tmp_path: Path, text: str, allow: tuple[str, ...] = ()) -> dict:
     payload = tmp_path / "payload.json"
     payload.write_text(text)
     # The child imports the traceable this test imports, whatever its working directory.
     source = str(Path(traceable.__file__).resolve().parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")])))
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(payload)],
+        [sys.executable, "-c", CHILD, str(payload), json.dumps(allow)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -271,3 +271,32 @@ def test_shared_lists_inside_wrappers_still_load():
     back = load(text, safe=True)
     assert back[0] is back[1][0] is back[1][1] is back[3][0]
     assert back[:3] == value[:3]
+
+
+def test_calls_given_one_shared_dict_as_their_kwargs_copy_it_only_within_a_budget(tmp_path):
+    # Each call keeps its own **kwargs: 50 calls on one dict of 200,000 keys would copy 10^7 items.
+    shared = '{"__id__": 1, "__value__": {' + ", ".join(f'"k{i}": 0' for i in range(200_000)) + "}}"
+    call = '{"__symbol__": "path:samples.make_ordered_dict", "__kwargs__": {"__ref__": 1}}'
+    text = '{"__lossless__": 1, "value": [' + ", ".join([shared] + [call] * 50) + "]}"
+    outcome = _load_in_child(tmp_path, text, ("samples",))
+    mb = outcome.pop("mb")
+    assert outcome == {"error": "UnsafePayloadError", "rule": "max_shared_copies", "path": "$.value[6]"}
+    assert mb < _OVERHEAD_MB
+
+
+def test_traced_objects_sharing_their_arguments_load_within_the_copy_budget():
+    import copy
+
+    import samples
+
+    model = samples.Model([samples.Layer(1)], name="a")  # two arguments: a copy of them is 2 items
+    text = dump([model, copy.copy(model), copy.copy(model)], lossless=True)
+    assert text.count('"__kwargs__": {"__ref__": 1}') == 2
+    assert load(text, policy=LoadPolicy.safe(allow=["samples"], max_shared_copies=4)) == [model] * 3
+    policy = LoadPolicy.safe(allow=["samples"], max_shared_copies=3)
+    with pytest.raises(UnsafePayloadError) as info:
+        load(text, policy=policy)
+    assert (info.value.path, info.value.rule) == ("$.value[2]", "max_shared_copies")
+    assert [(f.path, f.rule) for f in audit(text, policy=policy) if not f.allowed] == [
+        ("$.value[2]", "max_shared_copies")
+    ]
