@@ -65,34 +65,14 @@ class Finding:
 
 _ROOT = object()  # the key of the whole payload, left out of paths
 # The keys _inspect_object looks at: objects without any are only walked through.
+_ANY_MARKER = frozenset({*_NAMED, _wire.ENUM, _wire.PICKLED})
 # Markers whose decoder copies the list it holds into a container of its own.
 _COPIERS = frozenset(
     {_wire.TUPLE, _wire.SET, _wire.FROZENSET, _wire.DEQUE, _wire.COUNTER, _wire.ORDEREDDICT, _wire.DEFAULTDICT}
 )
-_ANY_MARKER = frozenset(
-    {*_NAMED, *_COPIERS, _wire.ID, _wire.ENUM, _wire.PICKLED, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES}
-)
+# The keys _Resources looks at: what allocates by a declared size, or copies what is shared.
+_SIZED = frozenset({*_COPIERS, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES, _wire.ID, _wire.SYMBOL})
 _DONE = object()
-
-
-class _Budget:
-    """What one payload's arrays declare, in bytes, and what its calls copy of shared values."""
-
-    __slots__ = ("findings", "policy", "sizes", "totals")
-
-    def __init__(self, policy: LoadPolicy, findings: list[Finding] | None) -> None:
-        self.policy = policy
-        self.findings = findings
-        self.totals: dict[str, int] = {}  # a limit's name -> what the payload has used of it so far
-        self.sizes: dict[int, int] = {}  # __id__ -> the items of the list or dict it is given to
-
-    def add(self, limit: str, amount: int, path: str, what: str) -> None:
-        """Add ``amount`` to the total that ``limit`` bounds; refuse it once over."""
-        before = self.totals.get(limit, 0)
-        total = self.totals[limit] = before + amount
-        bound = getattr(self.policy, limit)
-        if bound is not None and total > bound >= before:  # (audit: reported once, where first over)
-            _report(self.findings, _limit(self.policy, limit, total, path, what))
 
 
 def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None = None) -> None:
@@ -107,7 +87,7 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
     keys: list[Any] = []  # the keys of the open containers, _ROOT first
     stack: list[Iterator[tuple[Any, Any]]] = [iter([(_ROOT, tree)])]
     max_string = policy.max_string_length
-    budget = _Budget(policy, findings)
+    resources = _Resources(policy, findings)
     while stack:
         item: Any = next(stack[-1], _DONE)
         if item is _DONE:
@@ -134,7 +114,7 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
                     repeated = "repeat a key in one object"
                     _report(findings, Finding(_path(keys), "limit", None, 0, False, "unique_keys", repeated))
                 if not _ANY_MARKER.isdisjoint(obj):  # the path is made only where it is needed
-                    _inspect_object(obj, _path(keys), policy, findings, budget)
+                    _inspect_object(obj, _path(keys), policy, findings)
                 if _registry.USER_MARKERS and not _registry.USER_MARKERS.isdisjoint(obj):
                     _inspect_codec(obj, _path(keys), policy, findings)
                 if max_string is not None:
@@ -142,6 +122,8 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
                         if len(name) > max_string:
                             what = "a key's length"
                             _report(findings, _limit(policy, "max_string_length", len(name), _path(keys), what))
+                if not _SIZED.isdisjoint(obj):
+                    resources.inspect(obj, _path(keys))
             stack.append(iter(pairs))
         else:
             stack.append(enumerate(node))
@@ -155,7 +137,7 @@ def _as_dict(value: Any) -> Any:
     return dict(value) if isinstance(value, Pairs) else value
 
 
-def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, budget: _Budget) -> None:
+def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
     for marker, action in _NAMED.items():
         if marker in obj:
             _report(findings, _named(obj[marker], action, marker, path, policy))
@@ -171,47 +153,12 @@ def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings
         blob = obj[_wire.PICKLED]
         size = b64_size(blob) if isinstance(blob, str) else 0
         _report(findings, _pickle(size, path, policy, "a pickled object"))
-    if _wire.NDARRAY in obj:
-        _inspect_ndarray(obj, path, policy, findings, budget)
-    if _wire.DATAFRAME in obj:
-        _inspect_dataframe(obj, path, policy, findings, budget)
-    if _wire.SERIES in obj:
-        meta = _as_dict(obj[_wire.SERIES])
-        data, index = obj.get("data"), obj.get("index")
-        dtype = meta.get("type") if isinstance(meta, dict) else None
-        if _plain_lists(findings, path, data, index):
-            check = _ArrayCheck(policy, findings, budget, path)
-            check.inspect([len(data or [])], dtype, data)
-            check.inspect([len(index or [])], "int64", None)
-    if not _COPIERS.isdisjoint(obj):
-        _inspect_copied(obj, path, findings)
-    if _wire.ID in obj and type(obj[_wire.ID]) is int:
-        budget.sizes[obj[_wire.ID]] = _shared_size(obj.get(_wire.VALUE), budget)
-    if _wire.SYMBOL in obj:
-        # A call given a shared list or dict as its arguments keeps a copy of it (its
-        # **kwargs, its record), however often the payload names it.
-        for key in (_wire.ARGS, _wire.KWARGS):
-            value = _unwrapped(obj.get(key))
-            if _is_ref(value):
-                what = "the items that calls copy out of shared lists and dicts so far, these included,"
-                budget.add("max_shared_copies", _shared_size(value, budget), path, what)
 
 
 _SHARED_COPY = (
     "copy a shared list (a lossless __ref__) into a new container, which a payload can repeat to copy one "
     "list any number of times"
 )
-
-
-def _inspect_copied(obj: dict[str, Any], path: str, findings: Any) -> None:
-    # dump writes the items of a tuple, set, deque... inline, in a list of their own; only
-    # a hand-made payload names a list shared elsewhere, which each wrapper would copy.
-    for marker in _COPIERS.intersection(obj):
-        body = _unwrapped(obj[marker])
-        if isinstance(body, Pairs) and not _is_ref(body):  # {"items": ..., ...}: a deque's, a defaultdict's
-            body = _unwrapped(dict(body).get("items"))
-        if _is_ref(body):
-            _report(findings, Finding(path, "limit", None, 0, False, "shared_items", _SHARED_COPY))
 
 
 def _unwrapped(value: Any) -> Any:
@@ -223,15 +170,6 @@ def _unwrapped(value: Any) -> Any:
 
 def _is_ref(value: Any) -> bool:
     return isinstance(value, Pairs) and [key for key, _ in value] == [_wire.REF]
-
-
-def _shared_size(value: Any, budget: _Budget) -> int:
-    # The items of a list, or pairs of an object (of what a __ref__ names); 0 for the rest.
-    value = _unwrapped(value)
-    if _is_ref(value):
-        number = value[0][1]
-        return budget.sizes.get(number, 0) if type(number) is int else 0
-    return len(value) if isinstance(value, list) else 0  # (Pairs is a list)
 
 
 def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
@@ -259,79 +197,132 @@ def _plain_lists(findings: Any, path: str, *values: Any) -> bool:
     return False
 
 
-def _inspect_ndarray(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, budget: _Budget) -> None:
-    shape, data = obj.get("shape"), obj[_wire.NDARRAY]
-    if (
-        not isinstance(shape, list)
-        or not all(type(n) is int and n >= 0 for n in shape)
-        or ("scalar" in obj and (obj["scalar"] is not True or shape))  # a numpy scalar: true, with shape []
-    ):
-        _refuse_form(findings, path)
-        return
-    _ArrayCheck(policy, findings, budget, path).inspect(shape, obj.get("dtype"), data)
+class _Resources:
+    """What one payload's arrays declare and its calls copy, against the policy's limits.
 
+    Each array is checked against the data it is given, and added to the payload's total;
+    each ``__id__``'s size is kept, to charge the calls that copy what it names.
+    """
 
-def _inspect_dataframe(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, budget: _Budget) -> None:
-    meta = _as_dict(obj[_wire.DATAFRAME])
-    names = meta.get("column_order") if isinstance(meta, dict) else None
-    types = meta.get("types") if isinstance(meta, dict) else None
-    if (
-        type(names) is not list
-        or type(types) is not list
-        or len(names) != len(types)
-        or not all(isinstance(name, str) for name in names)
-    ):
-        _refuse_form(findings, path)
-        return
-    if not _plain_lists(findings, path, obj.get("index"), *(obj.get(name) for name in names)):
-        return
-    check = _ArrayCheck(policy, findings, budget, path)
-    for name, dtype in zip(names, types, strict=True):
-        column = obj.get(name) or []
-        check.inspect([len(column)], dtype, column)
-    check.inspect([len(obj.get("index") or [])], "int64", None)
-
-
-class _ArrayCheck:
-    """The limits on the arrays of one marker object: what each declares, and what it is given."""
-
-    def __init__(self, policy: LoadPolicy, findings: Any, budget: _Budget, path: str) -> None:
+    def __init__(self, policy: LoadPolicy, findings: list[Finding] | None) -> None:
         self.policy = policy
         self.findings = findings
-        self.budget = budget
-        self.path = path
+        self.totals: dict[str, int] = {}  # a limit's name -> what the payload has used of it so far
+        self.sizes: dict[int, int] = {}  # __id__ -> the items of the list or dict it is given to
 
-    def inspect(self, shape: list[int], dtype: Any, data: Any) -> None:
-        """Check one array of ``shape`` and ``dtype``, given ``data`` (lists, base64 text, or None)."""
-        policy, path = self.policy, self.path
+    def inspect(self, obj: dict[str, Any], path: str) -> None:
+        """Check the marker object ``obj``, at ``path``."""
+        if _wire.NDARRAY in obj:
+            self._ndarray(obj, path)
+        if _wire.DATAFRAME in obj:
+            self._dataframe(obj, path)
+        if _wire.SERIES in obj:
+            meta = _as_dict(obj[_wire.SERIES])
+            data, index = obj.get("data"), obj.get("index")
+            dtype = meta.get("type") if isinstance(meta, dict) else None
+            if _plain_lists(self.findings, path, data, index):
+                self._array([len(data or [])], dtype, data, path)
+                self._array([len(index or [])], "int64", None, path)
+        if not _COPIERS.isdisjoint(obj):
+            self._copier(obj, path)
+        if _wire.ID in obj and type(obj[_wire.ID]) is int:
+            self.sizes[obj[_wire.ID]] = self._size(obj.get(_wire.VALUE))
+        if _wire.SYMBOL in obj:
+            # A call given a shared list or dict as its arguments keeps a copy of it (its
+            # **kwargs, its record), however often the payload names it.
+            for key in (_wire.ARGS, _wire.KWARGS):
+                value = _unwrapped(obj.get(key))
+                if _is_ref(value):
+                    what = "the items that calls copy out of shared lists and dicts so far, these included,"
+                    self._add("max_shared_copies", self._size(value), path, what)
+
+    def _add(self, limit: str, amount: int, path: str, what: str) -> None:
+        # Add to the total that limit bounds; refuse it once over (audit: once, where first over).
+        before = self.totals.get(limit, 0)
+        total = self.totals[limit] = before + amount
+        bound = getattr(self.policy, limit)
+        if bound is not None and total > bound >= before:
+            _report(self.findings, _limit(self.policy, limit, total, path, what))
+
+    def _size(self, value: Any) -> int:
+        # The items of a list, or pairs of an object (of what a __ref__ names); 0 for the rest.
+        value = _unwrapped(value)
+        if _is_ref(value):
+            number = value[0][1]
+            return self.sizes.get(number, 0) if type(number) is int else 0
+        return len(value) if isinstance(value, list) else 0  # (Pairs is a list)
+
+    def _copier(self, obj: dict[str, Any], path: str) -> None:
+        # dump writes the items of a tuple, set, deque... inline, in a list of their own; only
+        # a hand-made payload names a list shared elsewhere, which each wrapper would copy.
+        for marker in _COPIERS.intersection(obj):
+            body = _unwrapped(obj[marker])
+            if isinstance(body, Pairs) and not _is_ref(body):  # {"items": ..., ...}: a deque's, a defaultdict's
+                body = _unwrapped(dict(body).get("items"))
+            if _is_ref(body):
+                _report(self.findings, Finding(path, "limit", None, 0, False, "shared_items", _SHARED_COPY))
+
+    def _ndarray(self, obj: dict[str, Any], path: str) -> None:
+        shape, data = obj.get("shape"), obj[_wire.NDARRAY]
+        if (
+            not isinstance(shape, list)
+            or not all(type(n) is int and n >= 0 for n in shape)
+            or ("scalar" in obj and (obj["scalar"] is not True or shape))  # a numpy scalar: true, with shape []
+        ):
+            _refuse_form(self.findings, path)
+            return
+        self._array(shape, obj.get("dtype"), data, path)
+
+    def _dataframe(self, obj: dict[str, Any], path: str) -> None:
+        meta = _as_dict(obj[_wire.DATAFRAME])
+        names = meta.get("column_order") if isinstance(meta, dict) else None
+        types = meta.get("types") if isinstance(meta, dict) else None
+        if (
+            type(names) is not list
+            or type(types) is not list
+            or len(names) != len(types)
+            or not all(isinstance(name, str) for name in names)
+        ):
+            _refuse_form(self.findings, path)
+            return
+        if not _plain_lists(self.findings, path, obj.get("index"), *(obj.get(name) for name in names)):
+            return
+        for name, dtype in zip(names, types, strict=True):
+            column = obj.get(name) or []
+            self._array([len(column)], dtype, column, path)
+        self._array([len(obj.get("index") or [])], "int64", None, path)
+
+    def _array(self, shape: list[int], dtype: Any, data: Any, path: str) -> None:
+        # One array of shape and dtype, given data: lists, base64 text, or None (pandas).
+        policy, findings = self.policy, self.findings
         bound = policy.max_array_elements
         count = 1
         for n in shape:
             count *= n
             if bound is not None and count > bound:  # stop before the product grows huge
                 what = "the array's declared size (at least)"
-                _report(self.findings, _limit(policy, "max_array_elements", bound + 1, path, what))
+                _report(findings, _limit(policy, "max_array_elements", bound + 1, path, what))
                 return
         parsed = _parse_dtype(dtype, data)
         if parsed is None:
-            _refuse_form(self.findings, path)
+            _refuse_form(findings, path)
             return
         itemsize = parsed.itemsize
-        if data is not None and not isinstance(data, str):  # (pandas: no data; base64: its size is checked on load)
+        if data is not None and not isinstance(data, str):  # (base64: its size is checked on load)
             # Lists must fill the declared shape exactly: numpy allocates for the data given.
             widest = _widest_item(data, shape, parsed)
             if widest is None:
-                _refuse_form(self.findings, path)
+                _refuse_form(findings, path)
                 return
             if itemsize == 0 and parsed.kind in "SU":  # unsized text: every item takes the widest one's room
                 itemsize = widest
         elif itemsize == 0 and count:
-            _refuse_form(self.findings, path)
+            _refuse_form(findings, path)
             return
         size = count * itemsize
         if policy.max_array_bytes is not None and size > policy.max_array_bytes:
             what = f"the array's size in bytes ({dtype if isinstance(dtype, str) else 'a structured dtype'})"
-            _report(self.findings, _limit(policy, "max_array_bytes", size, path, what))
+            _report(findings, _limit(policy, "max_array_bytes", size, path, what))
             return
         if parsed.kind in "SU" and policy.max_string_length is not None:
             # A fixed width costs its room in every item, whatever the data holds: as wide as
@@ -339,10 +330,10 @@ class _ArrayCheck:
             width = itemsize // (4 if parsed.kind == "U" else 1)
             if width > policy.max_string_length:
                 what = f"the width in characters of its text dtype {dtype}"
-                _report(self.findings, _limit(policy, "max_string_length", width, path, what))
+                _report(findings, _limit(policy, "max_string_length", width, path, what))
                 return
         what = "the size in bytes of the payload's arrays so far, this one included,"
-        self.budget.add("max_total_array_bytes", size, path, what)
+        self._add("max_total_array_bytes", size, path, what)
 
 
 def _parse_dtype(dtype: Any, data: Any) -> Any:
