@@ -71,7 +71,8 @@ _COPIERS = frozenset(
     {_wire.TUPLE, _wire.SET, _wire.FROZENSET, _wire.DEQUE, _wire.COUNTER, _wire.ORDEREDDICT, _wire.DEFAULTDICT}
 )
 # The keys _Resources looks at: what allocates by a declared size, or copies what is shared.
-_SIZED = frozenset({*_COPIERS, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES, _wire.ID, _wire.SYMBOL})
+_ARRAYS = frozenset({_wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES})
+_SIZED = frozenset({*_COPIERS, *_ARRAYS, _wire.ID, _wire.SYMBOL})
 _DONE = object()
 
 
@@ -123,7 +124,7 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
                             what = "a key's length"
                             _report(findings, _limit(policy, "max_string_length", len(name), _path(keys), what))
                 if not _SIZED.isdisjoint(obj):
-                    resources.inspect(obj, _path(keys))
+                    resources.inspect(obj, keys)
             stack.append(iter(pairs))
         else:
             stack.append(enumerate(node))
@@ -210,8 +211,24 @@ class _Resources:
         self.totals: dict[str, int] = {}  # a limit's name -> what the payload has used of it so far
         self.sizes: dict[int, int] = {}  # __id__ -> the items of the list or dict it is given to
 
-    def inspect(self, obj: dict[str, Any], path: str) -> None:
-        """Check the marker object ``obj``, at ``path``."""
+    def inspect(self, obj: dict[str, Any], keys: list[Any]) -> None:
+        """Check the marker object ``obj``, at the path ``keys``."""
+        # (The path is made only where it is needed: a payload may hold many of these.)
+        if _wire.ID in obj and type(obj[_wire.ID]) is int:
+            self.sizes[obj[_wire.ID]] = self._size(obj.get(_wire.VALUE))
+        if _wire.SYMBOL in obj:
+            # A call given a shared list or dict as its arguments keeps a copy of it (its
+            # **kwargs, its record), however often the payload names it.
+            for key in (_wire.ARGS, _wire.KWARGS):
+                value = _unwrapped(obj.get(key))
+                if _is_ref(value):
+                    what = "the items that calls copy out of shared lists and dicts so far, these included,"
+                    self._add("max_shared_copies", self._size(value), _path(keys), what)
+        if not _COPIERS.isdisjoint(obj) and self._copies_shared(obj):
+            _report(self.findings, Finding(_path(keys), "limit", None, 0, False, "shared_items", _SHARED_COPY))
+        if _ARRAYS.isdisjoint(obj):
+            return
+        path = _path(keys)
         if _wire.NDARRAY in obj:
             self._ndarray(obj, path)
         if _wire.DATAFRAME in obj:
@@ -223,18 +240,6 @@ class _Resources:
             if _plain_lists(self.findings, path, data, index):
                 self._array([len(data or [])], dtype, data, path)
                 self._array([len(index or [])], "int64", None, path)
-        if not _COPIERS.isdisjoint(obj):
-            self._copier(obj, path)
-        if _wire.ID in obj and type(obj[_wire.ID]) is int:
-            self.sizes[obj[_wire.ID]] = self._size(obj.get(_wire.VALUE))
-        if _wire.SYMBOL in obj:
-            # A call given a shared list or dict as its arguments keeps a copy of it (its
-            # **kwargs, its record), however often the payload names it.
-            for key in (_wire.ARGS, _wire.KWARGS):
-                value = _unwrapped(obj.get(key))
-                if _is_ref(value):
-                    what = "the items that calls copy out of shared lists and dicts so far, these included,"
-                    self._add("max_shared_copies", self._size(value), path, what)
 
     def _add(self, limit: str, amount: int, path: str, what: str) -> None:
         # Add to the total that limit bounds; refuse it once over (audit: once, where first over).
@@ -252,7 +257,8 @@ class _Resources:
             return self.sizes.get(number, 0) if type(number) is int else 0
         return len(value) if isinstance(value, list) else 0  # (Pairs is a list)
 
-    def _copier(self, obj: dict[str, Any], path: str) -> None:
+    @staticmethod
+    def _copies_shared(obj: dict[str, Any]) -> bool:
         # dump writes the items of a tuple, set, deque... inline, in a list of their own; only
         # a hand-made payload names a list shared elsewhere, which each wrapper would copy.
         for marker in _COPIERS.intersection(obj):
@@ -260,7 +266,8 @@ class _Resources:
             if isinstance(body, Pairs) and not _is_ref(body):  # {"items": ..., ...}: a deque's, a defaultdict's
                 body = _unwrapped(dict(body).get("items"))
             if _is_ref(body):
-                _report(self.findings, Finding(path, "limit", None, 0, False, "shared_items", _SHARED_COPY))
+                return True
+        return False
 
     def _ndarray(self, obj: dict[str, Any], path: str) -> None:
         shape, data = obj.get("shape"), obj[_wire.NDARRAY]
