@@ -164,13 +164,16 @@ _SHARED_COPY = (
 
 def _unwrapped(value: Any) -> Any:
     # The value an __id__ is given to (which may be a __ref__, naming the same object again).
-    while isinstance(value, Pairs) and sorted(key for key, _ in value) == [_wire.ID, _wire.VALUE]:
-        value = dict(value)[_wire.VALUE]
+    while type(value) is Pairs and len(value) == 2 and {value[0][0], value[1][0]} == _SHARED:
+        value = value[0][1] if value[0][0] == _wire.VALUE else value[1][1]
     return value
 
 
+_SHARED = frozenset({_wire.ID, _wire.VALUE})
+
+
 def _is_ref(value: Any) -> bool:
-    return isinstance(value, Pairs) and [key for key, _ in value] == [_wire.REF]
+    return type(value) is Pairs and len(value) == 1 and value[0][0] == _wire.REF
 
 
 def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
@@ -262,7 +265,10 @@ class _Resources:
         # dump writes the items of a tuple, set, deque... inline, in a list of their own; only
         # a hand-made payload names a list shared elsewhere, which each wrapper would copy.
         for marker in _COPIERS.intersection(obj):
-            body = _unwrapped(obj[marker])
+            body = obj[marker]
+            if type(body) is list:  # (inline items: what dump writes)
+                continue
+            body = _unwrapped(body)
             if isinstance(body, Pairs) and not _is_ref(body):  # {"items": ..., ...}: a deque's, a defaultdict's
                 body = _unwrapped(dict(body).get("items"))
             if _is_ref(body):
@@ -364,30 +370,31 @@ def _parse_dtype(dtype: Any, data: Any) -> Any:
         return None
 
 
-_MISFIT = object()  # list data that does not fill its declared shape
-
-
-def _items(data: Any, shape: list[int]) -> Iterator[Any]:
-    """The items of list ``data`` at the depth of ``shape``, then _MISFIT if it does not fill it."""
+def _rows(data: Any, shape: list[int]) -> Iterator[list[Any] | None]:
+    """The innermost lists of ``data`` (its items, for a shape ``[]``), then None if it does
+    not fill ``shape`` exactly."""
     if not shape:
-        yield data
+        yield [data]
         return
     if type(data) is not list or len(data) != shape[0]:
-        yield _MISFIT
+        yield None
         return
     depth = len(shape)
-    stack = [iter(data)]
+    stack = [iter([data])]
     while stack:
         item = next(stack[-1], _DONE)
         if item is _DONE:
             stack.pop()
+        elif type(item) is not list or len(item) != shape[len(stack) - 1]:
+            yield None
+            return
         elif len(stack) == depth:
             yield item
-        elif type(item) is list and len(item) == shape[len(stack)]:
-            stack.append(iter(item))
         else:
-            yield _MISFIT
-            return
+            stack.append(iter(item))
+
+
+_NUMBERS = frozenset({int, float, bool})
 
 
 def _widest_item(data: Any, shape: list[int], dtype: Any) -> int | None:
@@ -395,27 +402,35 @@ def _widest_item(data: Any, shape: list[int], dtype: Any) -> int | None:
     None where the data is not what dump writes for that dtype and shape."""
     kind = dtype.kind
     widest = 0
-    for item in _items(data, shape):
-        cls = type(item)
-        if item is _MISFIT or (cls is list and kind != "O"):  # (an object array's item may be a list)
+    for row in _rows(data, shape):
+        if row is None:
             return None
+        if kind == "O":  # (an object array's item may be anything, a list too)
+            continue
+        types = set(map(type, row))  # (row by row, at the speed of C: arrays are long)
         if kind in "biuf":  # numbers as JSON numbers: a Decimal would convert slowly
-            if cls not in (int, float, bool):
+            if not types <= _NUMBERS:
                 return None
         elif kind == "c":
-            if cls not in (int, float, bool) and not (cls is Pairs and [key for key, _ in item] == [_wire.COMPLEX]):
+            complex_marker = [_wire.COMPLEX]
+            if not types <= {*_NUMBERS, Pairs} or (
+                Pairs in types and any(type(x) is Pairs and [k for k, _ in x] != complex_marker for x in row)
+            ):
                 return None
         elif kind == "U":
-            if cls is not str:
+            if not types <= {str}:
                 return None
-            widest = max(widest, 4 * len(item))
+            widest = max(widest, 4 * max(map(len, row), default=0))
         elif kind == "S":  # bytes, as dump writes them
-            if cls is str:
-                widest = max(widest, len(item))
-            elif cls is Pairs and len(item) == 1 and item[0][0] == _wire.BYTES and isinstance(item[0][1], str):
-                widest = max(widest, b64_size(item[0][1]))
-            else:
-                return None
+            for item in row:
+                if type(item) is str:
+                    widest = max(widest, len(item))
+                elif type(item) is Pairs and len(item) == 1 and item[0][0] == _wire.BYTES and type(item[0][1]) is str:
+                    widest = max(widest, b64_size(item[0][1]))
+                else:
+                    return None
+        elif list in types:
+            return None
     return widest
 
 
