@@ -94,6 +94,13 @@ class LoadPolicy:
         max_array_elements: the most elements a numpy array may declare in its shape.
         max_array_bytes: the most bytes a numpy array (or pandas column) may declare,
             its shape times its dtype's item size.
+        max_total_array_bytes: the most bytes all the numpy arrays (and pandas columns and
+            indexes, and tensors' data) of one payload may declare together. Every array is
+            counted once (a lossless ``__ref__`` to one is not counted again), so this bounds
+            what one load allocates for arrays, however small its text.
+        max_shared_copies: the most items that the calls of one lossless payload may copy,
+            together, out of lists and dicts it shares: a traced call given a shared
+            ``__args__`` list or ``__kwargs__`` dict (``{"__ref__": 1}``) keeps a copy of it.
 
     Example:
         >>> policy = LoadPolicy.safe(allow=["collections.OrderedDict"])
@@ -111,6 +118,8 @@ class LoadPolicy:
     max_number_length: int | None = None
     max_array_elements: int | None = None
     max_array_bytes: int | None = None
+    max_total_array_bytes: int | None = None
+    max_shared_copies: int | None = None
 
     if TYPE_CHECKING:  # derived in __post_init__, not fields
         _exact: ClassVar[frozenset[str]]
@@ -174,6 +183,8 @@ class LoadPolicy:
             "max_number_length": 1000,
             "max_array_elements": 100_000_000,
             "max_array_bytes": 256 * _MiB,
+            "max_total_array_bytes": 256 * _MiB,
+            "max_shared_copies": 1_000_000,
         }
         unknown = set(limits) - set(settings)
         if unknown:

@@ -320,6 +320,8 @@ def test_audit_json_gives_every_finding_and_the_policy(payload):
         "max_number_length": 1000,
         "max_array_elements": 100_000_000,
         "max_array_bytes": 256 << 20,
+        "max_total_array_bytes": 256 << 20,
+        "max_shared_copies": 1_000_000,
     }
     assert {key: report[key] for key in ("format", "version", "source", "allowed")} == {
         "format": "traceable.audit",
