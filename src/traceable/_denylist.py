@@ -7,6 +7,10 @@ prefix in ``allow`` covers it; an exact ``allow`` entry lifts a single entry, ex
 entries in :data:`NEVER` (traceable's own loading, auditing and policy functions), which
 nothing lifts.
 
+Beyond the list, a prefix covers public names only: not a name whose last component is
+private (``torch.fx.graph_module._exec_with_source``) or special (``__main__``); see
+:meth:`traceable.LoadPolicy.judge`.
+
 An entry covers the name itself and everything under it (``"os"`` covers ``os.system``),
 like an allow prefix; an entry ending in ``*`` covers every name whose next component
 starts with the text before it (``"pandas.read_*"`` covers ``pandas.read_csv``). Names are
@@ -32,7 +36,7 @@ _CODE = "it runs code, starts processes or imports by name"
 _FILES = "it reads or writes files, or opens connections"
 _ATTRS = "it reaches attributes or builds code from names given as data"
 _STATE = "it changes process-wide state that later code trusts"
-_OWN = NEVER_REASON = "a payload may never call traceable's own loading, auditing or policy functions"
+_OWN = NEVER_REASON = "a payload may never call traceable's own functions: loading, policy, registry, tracing, writing"
 
 # One entry per line, grouped by why it is here. Canonical homes (posix, _io, _pickle)
 # are listed beside the public names, for the names objects import as.
@@ -92,7 +96,10 @@ DENIED: Mapping[str, str] = {
             "scipy.io",
             "nni.load",
             "nni.dump",
-            "nni.common.serializer",
+            "nni.common",
+            "pandas.compat",
+            "pandas._testing",
+            "torch.utils.show_pickle",
             "omegaconf.OmegaConf.load",
         ],
         _PICKLE,
@@ -192,6 +199,43 @@ DENIED: Mapping[str, str] = {
             "nni.experiment",
             "nni.runtime",
             "nni.tools",
+            "nni.shortcut_module",
+            "nni.nas.import_",
+            "nni.nas.experiment",
+            "nni.nas.execution",
+            "nni.nas.benchmark",
+            "torch.fx",
+            "torch.testing",
+            "torch.utils.collect_env",
+            "pandas.plotting",
+            "pandas.util",
+            "pandas._config",
+            "numpy._core._add_newdocs",
+            "numpy.core._add_newdocs",
+            "numpy.lib._utils_impl",
+            "numpy.lib.utils",
+            # (iterating runs an allowed object's own __iter__: a DataLoader's worker processes)
+            "builtins.list",
+            "builtins.tuple",
+            "builtins.set",
+            "builtins.frozenset",
+            "builtins.dict",
+            "builtins.bytearray",
+            "builtins.map",
+            "builtins.filter",
+            "builtins.sorted",
+            "builtins.min",
+            "builtins.max",
+            "builtins.sum",
+            "builtins.any",
+            "builtins.all",
+            "builtins.iter",
+            "builtins.next",
+            "builtins.enumerate",
+            "builtins.zip",
+            "builtins.reversed",
+            "functools.reduce",
+            "itertools",
             "distributed",
             "dask",
         ],
@@ -213,6 +257,8 @@ DENIED: Mapping[str, str] = {
             "types.MethodType",
             "types.ModuleType",
             "functools.singledispatch",
+            "functools.update_wrapper",
+            "functools.wraps",
         ],
         _ATTRS,
     ),
@@ -279,6 +325,10 @@ DENIED: Mapping[str, str] = {
             "numpy.ma.dump*",
             "numpy.ma.core.dump*",
             "numpy.ndarray.tofile",
+            "numpy._core._methods",
+            "numpy.core._methods",
+            "numpy.ma.mrecords",
+            "pandas.show_versions",
             "pandas.to_*",
             "pandas.ExcelWriter",
             "pandas.ExcelFile",
@@ -301,7 +351,6 @@ DENIED: Mapping[str, str] = {
             "torch._C._save*",
             "torch._C.PyTorchFileWriter",
             "omegaconf.OmegaConf.save",
-            "traceable.dump",
         ],
         _FILES,
     ),
@@ -310,6 +359,10 @@ DENIED: Mapping[str, str] = {
         [
             "logging.setLoggerClass",
             "logging.setLogRecordFactory",
+            "logging.disable",
+            "logging.captureWarnings",
+            "logging.addLevelName",
+            "logging.shutdown",
             "pandas.set_option",
             "pandas.option_context",
             "omegaconf.OmegaConf.register_new_resolver",
@@ -317,23 +370,8 @@ DENIED: Mapping[str, str] = {
         ],
         _STATE,
     ),
-    # traceable's own loading, auditing, policy and registry: NEVER below.
-    **dict.fromkeys(
-        [
-            "traceable.load",
-            "traceable.load_bytes",
-            "traceable.audit",
-            "traceable.LoadPolicy",
-            "traceable.get_default_policy",
-            "traceable.set_default_policy",
-            "traceable.register_codec",
-            "traceable.interop.from_hydra",
-            "traceable.interop.from_jsonargparse",
-            "traceable.contrib",
-            "traceable._*",
-        ],
-        _OWN,
-    ),
+    # traceable's own functions (loading, auditing, policy, registry, tracing, writing): NEVER below.
+    "traceable": _OWN,
 }
 
 NEVER: frozenset[str] = frozenset(entry for entry, why in DENIED.items() if why == _OWN)
