@@ -75,9 +75,14 @@ class Finding:
 
 _ROOT = object()  # the key of the whole payload, left out of paths
 # The keys _inspect_object looks at: objects without any are only walked through.
-_ANY_MARKER = frozenset(
-    {*_NAMED, _wire.ENUM, _wire.PICKLED, _wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES, _wire.SET, _wire.FROZENSET}
+_ANY_MARKER = frozenset({*_NAMED, _wire.ENUM, _wire.PICKLED})
+# Markers whose decoder copies the list it holds into a container of its own.
+_COPIERS = frozenset(
+    {_wire.TUPLE, _wire.SET, _wire.FROZENSET, _wire.DEQUE, _wire.COUNTER, _wire.ORDEREDDICT, _wire.DEFAULTDICT}
 )
+# The keys _Resources looks at: what allocates by a declared size, or copies what is shared.
+_ARRAYS = frozenset({_wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES})
+_SIZED = frozenset({*_COPIERS, *_ARRAYS, _wire.ID, _wire.SYMBOL})
 _DONE = object()
 
 
@@ -94,6 +99,7 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
     keys: list[Any] = []  # the keys of the open containers, _ROOT first
     stack: list[Iterator[tuple[Any, Any]]] = [iter([(_ROOT, tree)])]
     max_string = policy.max_string_length
+    resources = _Resources(policy, findings)
     while stack:
         item: Any = next(stack[-1], _DONE)
         if item is _DONE:
@@ -128,6 +134,8 @@ def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None =
                         if len(name) > max_string:
                             what = "a key's length"
                             _report(findings, _limit(policy, "max_string_length", len(name), _path(keys), what))
+                if not _SIZED.isdisjoint(obj):
+                    resources.inspect(obj, keys)
             stack.append(iter(pairs))
         else:
             stack.append(enumerate(node))
@@ -159,17 +167,26 @@ def _inspect_object(
         blob = obj[_wire.PICKLED]
         size = b64_size(blob) if isinstance(blob, str) else 0
         _report(findings, _pickle(size, path, policy, "a pickled object"))
-    if _wire.NDARRAY in obj:
-        _inspect_ndarray(obj, path, policy, findings)
-    if _wire.DATAFRAME in obj:
-        _inspect_dataframe(obj, path, policy, findings)
-    if _wire.SERIES in obj:
-        meta = _as_dict(obj[_wire.SERIES])
-        data, index = obj.get("data"), obj.get("index")
-        dtype = meta.get("type") if isinstance(meta, dict) else None
-        if _plain_lists(findings, path, data, index):
-            _inspect_array([len(data or [])], dtype, data, path=path, policy=policy, findings=findings)
-            _inspect_array([len(index or [])], "int64", None, path=path, policy=policy, findings=findings)
+
+
+_SHARED_COPY = (
+    "copy a shared list (a lossless __ref__) into a new container, which a payload can repeat to copy one "
+    "list any number of times"
+)
+
+
+def _unwrapped(value: Any) -> Any:
+    # The value an __id__ is given to (which may be a __ref__, naming the same object again).
+    while type(value) is Pairs and len(value) == 2 and {value[0][0], value[1][0]} == _SHARED:
+        value = value[0][1] if value[0][0] == _wire.VALUE else value[1][1]
+    return value
+
+
+_SHARED = frozenset({_wire.ID, _wire.VALUE})
+
+
+def _is_ref(value: Any) -> bool:
+    return type(value) is Pairs and len(value) == 1 and value[0][0] == _wire.REF
 
 
 def _inspect_codec(
@@ -199,70 +216,152 @@ def _plain_lists(findings: Any, path: str, *values: Any) -> bool:
     return False
 
 
-def _inspect_ndarray(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
-    shape, data = obj.get("shape"), obj[_wire.NDARRAY]
-    if (
-        not isinstance(shape, list)
-        or not all(type(n) is int and n >= 0 for n in shape)
-        or ("scalar" in obj and (obj["scalar"] is not True or shape))  # a numpy scalar: true, with shape []
-    ):
-        _refuse_form(findings, path)
-        return
-    _inspect_array(shape, obj.get("dtype"), data, path=path, policy=policy, findings=findings)
+class _Resources:
+    """What one payload's arrays declare and its calls copy, against the policy's limits.
 
+    Each array is checked against the data it is given, and added to the payload's total;
+    each ``__id__``'s size is kept, to charge the calls that copy what it names.
+    """
 
-def _inspect_dataframe(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any) -> None:
-    meta = _as_dict(obj[_wire.DATAFRAME])
-    names = meta.get("column_order") if isinstance(meta, dict) else None
-    types = meta.get("types") if isinstance(meta, dict) else None
-    if (
-        type(names) is not list
-        or type(types) is not list
-        or len(names) != len(types)
-        or not all(isinstance(name, str) for name in names)
-    ):
-        _refuse_form(findings, path)
-        return
-    if not _plain_lists(findings, path, obj.get("index"), *(obj.get(name) for name in names)):
-        return
-    for name, dtype in zip(names, types, strict=True):
-        column = obj.get(name) or []
-        _inspect_array([len(column)], dtype, column, path=path, policy=policy, findings=findings)
-    _inspect_array([len(obj.get("index") or [])], "int64", None, path=path, policy=policy, findings=findings)
+    def __init__(self, policy: LoadPolicy, findings: list[Finding] | None) -> None:
+        self.policy = policy
+        self.findings = findings
+        self.totals: dict[str, int] = {}  # a limit's name -> what the payload has used of it so far
+        self.sizes: dict[int, int] = {}  # __id__ -> the items of the list or dict it is given to
 
-
-def _inspect_array(shape: list[int], dtype: Any, data: Any, *, path: str, policy: LoadPolicy, findings: Any) -> None:
-    bound = policy.max_array_elements
-    count = 1
-    for n in shape:
-        count *= n
-        if bound is not None and count > bound:  # stop before the product grows huge
-            what = "the array's declared size (at least)"
-            _report(findings, _limit(policy, "max_array_elements", bound + 1, path, what))
+    def inspect(self, obj: dict[str, Any], keys: list[Any]) -> None:
+        """Check the marker object ``obj``, at the path ``keys``."""
+        # (The path is made only where it is needed: a payload may hold many of these.)
+        if _wire.ID in obj and type(obj[_wire.ID]) is int:
+            self.sizes[obj[_wire.ID]] = self._size(obj.get(_wire.VALUE))
+        if _wire.SYMBOL in obj:
+            # A call given a shared list or dict as its arguments keeps a copy of it (its
+            # **kwargs, its record), however often the payload names it.
+            for key in (_wire.ARGS, _wire.KWARGS):
+                value = _unwrapped(obj.get(key))
+                if _is_ref(value):
+                    what = "the items that calls copy out of shared lists and dicts so far, these included,"
+                    self._add("max_shared_copies", self._size(value), _path(keys), what)
+        if not _COPIERS.isdisjoint(obj) and self._copies_shared(obj):
+            _report(self.findings, Finding(_path(keys), "limit", None, 0, False, "shared_items", _SHARED_COPY))
+        if _ARRAYS.isdisjoint(obj):
             return
-    parsed = _parse_dtype(dtype, data)
-    if parsed is None:
-        _refuse_form(findings, path)
-        return
-    itemsize = parsed.itemsize
-    if itemsize == 0 and parsed.kind in "SU" and isinstance(data, list):
-        # Unsized text ("U", "str"): every item takes the longest one's room.
-        longest = max((len(x) for x in _leaves(data) if isinstance(x, str)), default=0)
-        itemsize = longest * (4 if parsed.kind == "U" else 1)
-    elif itemsize == 0 and count:
-        _refuse_form(findings, path)
-        return
-    if (
-        data is not None  # (pandas: no data given)
-        and not isinstance(data, str)  # (base64: its size is checked against the shape on load)
-        and parsed.kind in "biufc"
-        and not _numeric_leaves(data if type(data) is list else [data], parsed.kind == "c")
-    ):
-        _refuse_form(findings, path)  # numbers as JSON numbers: a Decimal would convert slowly
-        return
-    if policy.max_array_bytes is not None and count * itemsize > policy.max_array_bytes:
-        what = f"the array's size in bytes ({dtype if isinstance(dtype, str) else 'a structured dtype'})"
-        _report(findings, _limit(policy, "max_array_bytes", count * itemsize, path, what))
+        path = _path(keys)
+        if _wire.NDARRAY in obj:
+            self._ndarray(obj, path)
+        if _wire.DATAFRAME in obj:
+            self._dataframe(obj, path)
+        if _wire.SERIES in obj:
+            meta = _as_dict(obj[_wire.SERIES])
+            data, index = obj.get("data"), obj.get("index")
+            dtype = meta.get("type") if isinstance(meta, dict) else None
+            if _plain_lists(self.findings, path, data, index):
+                self._array([len(data or [])], dtype, data, path)
+                self._array([len(index or [])], "int64", None, path)
+
+    def _add(self, limit: str, amount: int, path: str, what: str) -> None:
+        # Add to the total that limit bounds; refuse it once over (audit: once, where first over).
+        before = self.totals.get(limit, 0)
+        total = self.totals[limit] = before + amount
+        bound = getattr(self.policy, limit)
+        if bound is not None and total > bound >= before:
+            _report(self.findings, _limit(self.policy, limit, total, path, what))
+
+    def _size(self, value: Any) -> int:
+        # The items of a list, or pairs of an object (of what a __ref__ names); 0 for the rest.
+        value = _unwrapped(value)
+        if _is_ref(value):
+            number = value[0][1]
+            return self.sizes.get(number, 0) if type(number) is int else 0
+        return len(value) if isinstance(value, list) else 0  # (Pairs is a list)
+
+    @staticmethod
+    def _copies_shared(obj: dict[str, Any]) -> bool:
+        # dump writes the items of a tuple, set, deque... inline, in a list of their own; only
+        # a hand-made payload names a list shared elsewhere, which each wrapper would copy.
+        for marker in _COPIERS.intersection(obj):
+            body = obj[marker]
+            if type(body) is list:  # (inline items: what dump writes)
+                continue
+            body = _unwrapped(body)
+            if isinstance(body, Pairs) and not _is_ref(body):  # {"items": ..., ...}: a deque's, a defaultdict's
+                body = _unwrapped(dict(body).get("items"))
+            if _is_ref(body):
+                return True
+        return False
+
+    def _ndarray(self, obj: dict[str, Any], path: str) -> None:
+        shape, data = obj.get("shape"), obj[_wire.NDARRAY]
+        if (
+            not isinstance(shape, list)
+            or not all(type(n) is int and n >= 0 for n in shape)
+            or ("scalar" in obj and (obj["scalar"] is not True or shape))  # a numpy scalar: true, with shape []
+        ):
+            _refuse_form(self.findings, path)
+            return
+        self._array(shape, obj.get("dtype"), data, path)
+
+    def _dataframe(self, obj: dict[str, Any], path: str) -> None:
+        meta = _as_dict(obj[_wire.DATAFRAME])
+        names = meta.get("column_order") if isinstance(meta, dict) else None
+        types = meta.get("types") if isinstance(meta, dict) else None
+        if (
+            type(names) is not list
+            or type(types) is not list
+            or len(names) != len(types)
+            or not all(isinstance(name, str) for name in names)
+        ):
+            _refuse_form(self.findings, path)
+            return
+        if not _plain_lists(self.findings, path, obj.get("index"), *(obj.get(name) for name in names)):
+            return
+        for name, dtype in zip(names, types, strict=True):
+            column = obj.get(name) or []
+            self._array([len(column)], dtype, column, path)
+        self._array([len(obj.get("index") or [])], "int64", None, path)
+
+    def _array(self, shape: list[int], dtype: Any, data: Any, path: str) -> None:
+        # One array of shape and dtype, given data: lists, base64 text, or None (pandas).
+        policy, findings = self.policy, self.findings
+        bound = policy.max_array_elements
+        count = 1
+        for n in shape:
+            count *= n
+            if bound is not None and count > bound:  # stop before the product grows huge
+                what = "the array's declared size (at least)"
+                _report(findings, _limit(policy, "max_array_elements", bound + 1, path, what))
+                return
+        parsed = _parse_dtype(dtype, data)
+        if parsed is None:
+            _refuse_form(findings, path)
+            return
+        itemsize = parsed.itemsize
+        if data is not None and not isinstance(data, str):  # (base64: its size is checked on load)
+            # Lists must fill the declared shape exactly: numpy allocates for the data given.
+            widest = _widest_item(data, shape, parsed)
+            if widest is None:
+                _refuse_form(findings, path)
+                return
+            if itemsize == 0 and parsed.kind in "SU":  # unsized text: every item takes the widest one's room
+                itemsize = widest
+        elif itemsize == 0 and count:
+            _refuse_form(findings, path)
+            return
+        size = count * itemsize
+        if policy.max_array_bytes is not None and size > policy.max_array_bytes:
+            what = f"the array's size in bytes ({dtype if isinstance(dtype, str) else 'a structured dtype'})"
+            _report(findings, _limit(policy, "max_array_bytes", size, path, what))
+            return
+        if parsed.kind in "SU" and policy.max_string_length is not None:
+            # A fixed width costs its room in every item, whatever the data holds: as wide as
+            # the longest string a payload may hold, no wider.
+            width = itemsize // (4 if parsed.kind == "U" else 1)
+            if width > policy.max_string_length:
+                what = f"the width in characters of its text dtype {dtype}"
+                _report(findings, _limit(policy, "max_string_length", width, path, what))
+                return
+        what = "the size in bytes of the payload's arrays so far, this one included,"
+        self._add("max_total_array_bytes", size, path, what)
 
 
 def _parse_dtype(dtype: Any, data: Any) -> Any:
@@ -286,26 +385,68 @@ def _parse_dtype(dtype: Any, data: Any) -> Any:
         return None
 
 
-def _leaves(data: list[Any]) -> Iterator[Any]:
-    stack = [iter(data)]
+def _rows(data: Any, shape: list[int]) -> Iterator[list[Any] | None]:
+    """The innermost lists of ``data`` (its items, for a shape ``[]``), then None if it does
+    not fill ``shape`` exactly."""
+    if not shape:
+        yield [data]
+        return
+    if type(data) is not list or len(data) != shape[0]:
+        yield None
+        return
+    depth = len(shape)
+    stack = [iter([data])]
     while stack:
         item = next(stack[-1], _DONE)
         if item is _DONE:
             stack.pop()
-        elif type(item) is list:
-            stack.append(iter(item))
-        else:
+        elif type(item) is not list or len(item) != shape[len(stack) - 1]:
+            yield None
+            return
+        elif len(stack) == depth:
             yield item
+        else:
+            stack.append(iter(item))
 
 
-def _numeric_leaves(data: list[Any], complex_allowed: bool) -> bool:
-    for item in _leaves(data):
-        if type(item) in (int, float, bool):
+_NUMBERS = frozenset({int, float, bool})
+
+
+def _widest_item(data: Any, shape: list[int], dtype: Any) -> int | None:
+    """The bytes the widest text item of ``data`` takes in ``dtype`` (0 for other kinds), or
+    None where the data is not what dump writes for that dtype and shape."""
+    kind = dtype.kind
+    widest = 0
+    for row in _rows(data, shape):
+        if row is None:
+            return None
+        if kind == "O":  # (an object array's item may be anything, a list too)
             continue
-        if complex_allowed and isinstance(item, Pairs) and [key for key, _ in item] == [_wire.COMPLEX]:
-            continue
-        return False
-    return True
+        types = set(map(type, row))  # (row by row, at the speed of C: arrays are long)
+        if kind in "biuf":  # numbers as JSON numbers: a Decimal would convert slowly
+            if not types <= _NUMBERS:
+                return None
+        elif kind == "c":
+            complex_marker = [_wire.COMPLEX]
+            if not types <= {*_NUMBERS, Pairs} or (
+                Pairs in types and any(type(x) is Pairs and [k for k, _ in x] != complex_marker for x in row)
+            ):
+                return None
+        elif kind == "U":
+            if not types <= {str}:
+                return None
+            widest = max(widest, 4 * max(map(len, row), default=0))
+        elif kind == "S":  # bytes, as dump writes them
+            for item in row:
+                if type(item) is str:
+                    widest = max(widest, len(item))
+                elif type(item) is Pairs and len(item) == 1 and item[0][0] == _wire.BYTES and type(item[0][1]) is str:
+                    widest = max(widest, b64_size(item[0][1]))
+                else:
+                    return None
+        elif list in types:
+            return None
+    return widest
 
 
 def _named(
@@ -389,7 +530,7 @@ def _report(findings: list[Finding] | None, finding: Finding) -> None:
         return
     if finding.action == "unpickle":
         policy_advice = "unpickling runs arbitrary code; load it with the default policy only if you trust its source"
-    elif finding.rule in ("unique_keys", "array_form", "set_hashes"):
+    elif finding.rule in ("unique_keys", "array_form", "set_hashes", "shared_items"):
         policy_advice = "a payload written by dump never does this; do not load it"
     elif finding.action == "limit":
         policy_advice = f"raise it with LoadPolicy.safe({finding.rule}=...) if the payload is legitimate"

@@ -270,7 +270,7 @@ def _hint_for(rule: str, names: list[str]) -> str:
     if rule == "deny":
         liftable = [name for name in dict.fromkeys(names) if DENY_LIST.match(name) not in DENY_LIST.never]
         if not liftable:
-            return "no payload may call traceable's own loading, auditing or policy functions"
+            return "no payload may call traceable's own functions"
         return (
             "the deny list wins over --allow prefixes; only if you trust the payload, allow the exact "
             f"name{'s' if len(liftable) > 1 else ''}: {' '.join(f'--allow {name}' for name in liftable)}"

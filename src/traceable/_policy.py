@@ -55,6 +55,8 @@ class Verdict(NamedTuple):
             return f"imports as {self.canonical}, which no allow entry covers"
         if self.how == "module":
             return "a module, not a class or function"
+        if self.how == "private":
+            return "a private or special name: only an exact allow entry covers it"
         return f"not in the allow list, {self.how}" if self.how.startswith("and ") else ""
 
 
@@ -76,15 +78,16 @@ class LoadPolicy:
         allow: exact names (``"mypkg.models.Net"``) and module prefixes (``"torch.nn"``)
             of the classes and functions a payload may import and call, as ``__symbol__``,
             ``__nni_type__``, ``__instance_type__`` or an enum's type; None allows any.
-            A prefix covers the module's classes and module-level functions, not methods
-            reached through a class (``pathlib.Path.write_text`` needs its own exact entry).
+            A prefix covers the module's public classes and module-level functions, not
+            methods reached through a class (``pathlib.Path.write_text`` needs its own exact
+            entry), private names (``mod._helper``) or special ones (``__main__``).
             Both the name in the payload and the object it imports as must match, so an
             alias (``logging.os.system``) or a re-export cannot reach a forbidden object.
         deny: names to refuse beyond the built-in deny list (``traceable._denylist.DENIED``:
             pickle loaders, ``numpy.load``, ``torch.load``, ``pandas.read_*``, ``os``,
             ``subprocess``, file writers...), which wins over every allow prefix; an exact
-            ``allow`` entry lifts a single entry, except traceable's own loading and policy
-            functions. The built-in list applies whenever ``allow`` is not None.
+            ``allow`` entry lifts it for that one name, except for traceable's own functions.
+            The built-in list applies whenever ``allow`` is not None.
         allow_pickle: whether ``__nni_obj__`` blobs and ``bytes:`` symbols may be unpickled.
         max_size: the longest payload, in characters of text (or bytes, before unzipping).
         max_decompressed_size: the largest gzipped payload once unzipped, in bytes.
@@ -94,6 +97,13 @@ class LoadPolicy:
         max_array_elements: the most elements a numpy array may declare in its shape.
         max_array_bytes: the most bytes a numpy array (or pandas column) may declare,
             its shape times its dtype's item size.
+        max_total_array_bytes: the most bytes all the numpy arrays (and pandas columns and
+            indexes, and tensors' data) of one payload may declare together. Every array is
+            counted once (a lossless ``__ref__`` to one is not counted again), so this bounds
+            what one load allocates for arrays, however small its text.
+        max_shared_copies: the most items that the calls of one lossless payload may copy,
+            together, out of lists and dicts it shares: a traced call given a shared
+            ``__args__`` list or ``__kwargs__`` dict (``{"__ref__": 1}``) keeps a copy of it.
 
     Example:
         >>> policy = LoadPolicy.safe(allow=["collections.OrderedDict"])
@@ -111,25 +121,24 @@ class LoadPolicy:
     max_number_length: int | None = None
     max_array_elements: int | None = None
     max_array_bytes: int | None = None
+    max_total_array_bytes: int | None = None
+    max_shared_copies: int | None = None
 
     if TYPE_CHECKING:  # derived in __post_init__, not fields
         _exact: ClassVar[frozenset[str]]
         _deny_list: ClassVar[DenyList]
 
     def __post_init__(self) -> None:
-        if self.allow is not None:
-            if isinstance(self.allow, str):
-                raise TypeError("allow takes a list of names, such as ['mypkg.models'], not one string")
-            object.__setattr__(self, "allow", tuple(self.allow))
-            for name in self.allow:
+        for attribute, examples in (("allow", "'torch.nn' or 'mypkg.Net'"), ("deny", "'mypkg.io' or 'mypkg.read_*'")):
+            names = getattr(self, attribute)
+            if names is None:  # (allow only: any name)
+                continue
+            if isinstance(names, str):
+                raise TypeError(f"{attribute} takes a list of names, such as [{names!r}], not one string")
+            object.__setattr__(self, attribute, tuple(names))
+            for name in getattr(self, attribute):
                 if not isinstance(name, str) or not name or name.startswith(".") or name.endswith("."):
-                    raise ValueError(f"allow takes dotted names such as 'torch.nn' or 'mypkg.Net', not {name!r}")
-        if isinstance(self.deny, str):
-            raise TypeError("deny takes a list of names, such as ['mypkg.dangerous'], not one string")
-        object.__setattr__(self, "deny", tuple(self.deny))
-        for name in self.deny:
-            if not isinstance(name, str) or not name or name.startswith(".") or name.endswith("."):
-                raise ValueError(f"deny takes dotted names such as 'mypkg.io' or 'mypkg.read_*', not {name!r}")
+                    raise ValueError(f"{attribute} takes dotted names such as {examples}, not {name!r}")
         # Derived once: the policy is frozen, and these are read for every symbol.
         object.__setattr__(self, "_exact", frozenset(self.allow or ()))
         if self.allow is None:
@@ -174,15 +183,15 @@ class LoadPolicy:
             "max_number_length": 1000,
             "max_array_elements": 100_000_000,
             "max_array_bytes": 256 * _MiB,
+            "max_total_array_bytes": 256 * _MiB,
+            "max_shared_copies": 1_000_000,
         }
         unknown = set(limits) - set(settings)
         if unknown:
             raise TypeError(f"unknown limit(s) {', '.join(sorted(unknown))}; the limits are {', '.join(settings)}")
         settings.update(limits)
-        for name, names in (("allow", allow), ("deny", deny)):
-            if isinstance(names, str):
-                raise TypeError(f"{name} takes a list of names, such as [{names!r}], not one string")
-        return cls(allow=tuple(allow), allow_pickle=False, deny=tuple(deny), **settings)
+        # (__post_init__ refuses a lone string, then makes each a tuple)
+        return cls(allow=allow, allow_pickle=False, deny=deny, **settings)  # type: ignore[arg-type]
 
     @property
     def is_trusting(self) -> bool:
@@ -197,8 +206,9 @@ class LoadPolicy:
         """Whether the payload may name ``dotted``, and which entry decides it.
 
         An exact ``allow`` entry allows its name even where the deny list covers it
-        (except traceable's own loaders and policy functions); a prefix allows what no
-        deny entry covers. Nothing is imported.
+        (except traceable's own functions); a prefix allows the public names under it that
+        no deny entry covers: not a name whose last component is private (``_dump``), nor
+        one with a special component (``__main__``). Nothing is imported.
 
         Example:
             >>> policy = LoadPolicy.safe(allow=["numpy", "numpy.load"])
@@ -213,16 +223,19 @@ class LoadPolicy:
             return Verdict(False, "deny", denied, deny.reasons[denied])
         if self.allow is None:
             return Verdict(True, "", "", "the policy allows any name")
-        if dotted in self._exact:
+        if dotted in self._exact:  # (an exact entry lifts the deny entry that covers it)
             return Verdict(True, "", dotted, "exact")
-        if denied is not None and denied in self._exact:  # an exact entry lifts that one entry
-            denied = None
         prefix = next((rule for rule in self.allow if dotted.startswith(rule + ".")), None)
         if prefix is None:
             why = "" if denied is None else f"and denied as {denied!r}"
             return Verdict(False, "allow", "", why)
         if denied is not None:
             return Verdict(False, "deny", denied, deny.reasons[denied])
+        parts = dotted[len(prefix) + 1 :].split(".")
+        if "" in parts or parts[-1].startswith("_") or any(p.startswith("__") and p.endswith("__") for p in parts):
+            # A private name (_exec_with_source, _dump), a dunder (__main__, __class__) or
+            # an empty component: a prefix covers a module's public names only.
+            return Verdict(False, "allow", "", "private")
         return Verdict(True, "", prefix, "prefix")
 
     @property
@@ -264,8 +277,7 @@ class LoadPolicy:
         module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
         canonical = f"{module}.{qualname}" if isinstance(module, str) and isinstance(qualname, str) else None
         denied = deny.match_object(obj) or (deny.match(canonical) if canonical is not None else None)
-        lifted = named.how == "exact" or denied in self._exact
-        if denied is not None and (denied in deny.never or not lifted):
+        if denied is not None and (denied in deny.never or named.how != "exact"):
             return Verdict(False, "deny", denied, deny.reasons[denied], canonical)
         if self.allow is None:
             return named
@@ -308,6 +320,12 @@ class LoadPolicy:
                 f"it is reached through a class, and an allow prefix covers a module's classes and module-level "
                 f"functions, not their methods or attributes; if you trust it, allow the exact name: "
                 f"load(..., safe=True, allow=[{dotted!r}])"
+            )
+        if verdict.how == "private":
+            return (
+                "an allow prefix covers a module's public names, not private ones (a last component starting "
+                "with '_'), special ones (__main__, __class__) or empty ones; if you trust it, allow the exact "
+                f"name: load(..., safe=True, allow=[{dotted!r}])"
             )
         if verdict.how == "imports as":
             return (

@@ -320,6 +320,8 @@ def test_audit_json_gives_every_finding_and_the_policy(payload):
         "max_number_length": 1000,
         "max_array_elements": 100_000_000,
         "max_array_bytes": 256 << 20,
+        "max_total_array_bytes": 256 << 20,
+        "max_shared_copies": 1_000_000,
     }
     assert {key: report[key] for key in ("format", "version", "source", "allowed")} == {
         "format": "traceable.audit",
@@ -785,8 +787,8 @@ def test_audit_names_the_deny_entry_and_hints_at_the_exact_name_that_lifts_it():
         5,
         "$.w: call numpy.load - REFUSED (deny): deny entry 'numpy.load' (it unpickles or deserialises, which "
         "runs arbitrary code)\n"
-        "$.p: call traceable.set_default_policy - REFUSED (deny): deny entry 'traceable.set_default_policy' (a "
-        "payload may never call traceable's own loading, auditing or policy functions)\n"
+        "$.p: call traceable.set_default_policy - REFUSED (deny): deny entry 'traceable' (a payload may never "
+        "call traceable's own functions: loading, policy, registry, tracing, writing)\n"
         "2 findings, 2 refused, under the safe policy (allowing numpy, traceable)\n",
         "hint: the deny list wins over --allow prefixes; only if you trust the payload, allow the exact name: "
         "--allow numpy.load\n",
@@ -794,4 +796,4 @@ def test_audit_names_the_deny_entry_and_hints_at_the_exact_name_that_lifts_it():
     never = '{"__symbol__": "path:traceable.set_default_policy", "__args__": []}'
     code, out, err = run("build", "-", "--allow", "traceable.set_default_policy", stdin=never)
     assert code == 5
-    assert err.endswith("hint: no payload may call traceable's own loading, auditing or policy functions\n")
+    assert err.endswith("hint: no payload may call traceable's own functions\n")

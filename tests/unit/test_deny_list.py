@@ -100,6 +100,10 @@ def inner_pickle(marker: Path) -> str:
     return json.dumps({"__nni_obj__": blob})
 
 
+def _pickle_b64(marker: Path) -> str:
+    return base64.b64encode(pickle.dumps(RunOnUnpickle(f"touch {marker}"))).decode()
+
+
 def evil_file(tmp_path: Path, kind: str, marker: Path) -> Path:
     """A file that runs ``touch marker`` when its loader unpickles it."""
     target = tmp_path / f"evil.{kind}"
@@ -337,6 +341,125 @@ HOSTILE: dict[str, tuple[list[str], Build, str, str | None]] = {
         "deny",
         None,
     ),
+    # Found by review: private names, and helpers in allowed libraries that load or run.
+    "pandas.compat.pickle_compat.loads": (
+        ["pandas"],
+        lambda t, m, s: call("pandas.compat.pickle_compat.loads", {"__bytes_b64__": _pickle_b64(m)}),
+        "deny",
+        "pandas",
+    ),
+    "pandas._testing.round_trip_pickle": (
+        ["pandas"],
+        lambda t, m, s: call("pandas._testing.round_trip_pickle", [1, 2], str(m)),
+        "deny",
+        "pandas",
+    ),
+    "pandas.show_versions writing a file": (
+        ["pandas"],
+        lambda t, m, s: call("pandas.show_versions", as_json=str(m)),
+        "deny",
+        "pandas",
+    ),
+    "torch.fx's exec of a source string": (
+        ["torch"],
+        lambda t, m, s: call("torch.fx.graph_module._exec_with_source", f"open({str(m)!r}, 'w')", {}),
+        "deny",
+        "torch",
+    ),
+    "torch.utils.collect_env.run, a shell command": (
+        ["torch"],
+        lambda t, m, s: call("torch.utils.collect_env.run", f"touch {m}"),
+        "deny",
+        "torch",
+    ),
+    "a private torch._C reader": (
+        ["torch"],
+        lambda t, m, s: call("torch._C._get_model_bytecode_version", str(s)),
+        "allow",
+        "torch",
+    ),
+    "a DataLoader's worker iterator": (
+        ["torch.utils.data"],
+        lambda t, m, s: call(
+            "torch.utils.data.dataloader._MultiProcessingDataLoaderIter",
+            call("torch.utils.data.DataLoader", [1, 2, 3], num_workers=2),
+        ),
+        "allow",
+        "torch",
+    ),
+    "a DataLoader with workers, iterated by list": (
+        ["torch.utils.data", "builtins"],
+        lambda t, m, s: call("builtins.list", call("torch.utils.data.DataLoader", [1, 2, 3], num_workers=1)),
+        "deny",
+        "torch",
+    ),
+    "nni.__main__._create_algo importing any class": (
+        ["nni"],
+        lambda t, m, s: call(
+            "nni.__main__._create_algo",
+            {"className": "subprocess.Popen", "classArgs": {"args": f"touch {m}", "shell": True}},
+            "tuner",
+        ),
+        "allow",
+        "nni",
+    ),
+    "nni.shortcut_module rewriting traceable": (
+        ["nni"],
+        lambda t, m, s: call("nni.shortcut_module", "traceable._policy", "json"),
+        "deny",
+        "nni",
+    ),
+    "numpy's private _dump": (
+        ["numpy"],
+        lambda t, m, s: call(
+            "numpy._core._methods._dump", {"__ndarray__": [1], "dtype": "int64", "shape": [1]}, str(m)
+        ),
+        "deny",
+        "numpy",
+    ),
+    "numpy.ma.mrecords.fromtextfile": (
+        ["numpy"],
+        lambda t, m, s: call("numpy.ma.mrecords.fromtextfile", str(s)),
+        "deny",
+        "numpy",
+    ),
+    "numpy's add_newdoc importing a module": (
+        ["numpy"],
+        lambda t, m, s: call("numpy._core._add_newdocs.add_newdoc", "this", "s", "x"),
+        "deny",
+        "numpy",
+    ),
+    "traceable.dump_bytes to a file": (
+        ["traceable"],
+        lambda t, m, s: call("traceable.dump_bytes", "x", str(m)),
+        "deny",
+        None,
+    ),
+    "traceable.trace filling the wrapper cache": (
+        ["traceable", "collections"],
+        lambda t, m, s: call("traceable.trace", {"__nni_type__": "path:collections.OrderedDict"}, inheritable=True),
+        "deny",
+        None,
+    ),
+    "functools.update_wrapper rewriting a function": (
+        ["functools"],
+        lambda t, m, s: call(
+            "functools.update_wrapper",
+            {"__nni_type__": "path:functools.total_ordering"},
+            {"__nni_type__": "path:functools.wraps"},
+            assigned=["__code__"],
+            updated=[],
+        ),
+        "deny",
+        None,
+    ),
+    "logging.disable silencing the process": (["logging"], lambda t, m, s: call("logging.disable", 50), "deny", None),
+    "a dunder through an allowed class": (
+        ["builtins"],
+        lambda t, m, s: call("builtins.object.__subclasses__", {"__nni_type__": "path:builtins.object"}),
+        "allow",
+        None,
+    ),
     "os.system with allow=['os']": (["os"], lambda t, m, s: call("os.system", f"touch {m}"), "deny", None),
     "shutil.copy under allow=['shutil.copyfile'] prefix neighbour": (
         ["shutil.copyfile"],
@@ -542,7 +665,8 @@ def test_audit_names_the_entry_that_decides_each_finding():
             "$.never",
             False,
             "deny",
-            "deny entry 'traceable.load' (a payload may never call traceable's own loading, auditing or policy functions)",
+            "deny entry 'traceable' (a payload may never call traceable's own functions: loading, policy, registry, "
+            "tracing, writing)",
         ),
     ]
 
@@ -571,17 +695,17 @@ def test_where_the_module_is_not_loaded_yet_the_import_decides_before_the_call(t
         "assert 'samples' not in sys.modules\n"
         "sys.path.insert(0, sys.argv[1])\n"
         "try:\n"
-        "    traceable.load('{\"__symbol__\": \"path:samples.Layer.__init__\"}', safe=True, allow=['samples'])\n"
+        "    traceable.load('{\"__symbol__\": \"path:samples.Concrete.run\"}', safe=True, allow=['samples'])\n"
         "except traceable.UnsafePayloadError as err:\n"
         "    print(err.rule, err)\n"
     )
     tests = str(Path(__file__).parents[1])
     out = subprocess.run([sys.executable, "-c", code, tests], capture_output=True, text=True, check=True).stdout
     assert out == (
-        "allow cannot decode the __symbol__ object at $: refused 'samples.Layer.__init__' for a symbol: it is "
+        "allow cannot decode the __symbol__ object at $: refused 'samples.Concrete.run' for a symbol: it is "
         "reached through a class, and an allow prefix covers a module's classes and module-level functions, not "
         "their methods or attributes; if you trust it, allow the exact name: load(..., safe=True, "
-        "allow=['samples.Layer.__init__'])\n"
+        "allow=['samples.Concrete.run'])\n"
     )
 
 

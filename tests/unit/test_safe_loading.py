@@ -408,7 +408,7 @@ def test_compressed_array_data_is_inflated_no_further_than_its_declared_size():
 @pytest.mark.parametrize(
     "payload",
     [
-        '{"__ndarray__": [0], "dtype": "U200000000", "shape": [1]}',
+        '{"__ndarray__": [""], "dtype": "U200000000", "shape": [1]}',
         '{"__ndarray__": [0, 0, 0, 0], "dtype": "(8000,8000)f8", "shape": [4]}',
         '{"__pandas_series__": {"name": "s", "type": "U200000000"}, "index": [0], "data": ["a"]}',
         '{"__pandas_dataframe__": {"column_order": ["a"], "types": ["U200000000"]}, "index": [0], "a": ["x"]}',

@@ -338,14 +338,55 @@ def _from_base64(data: str, dtype: np.dtype[Any], shape: tuple[int, ...], endian
         dtype = dtype.newbyteorder("<" if endian == "little" else ">")
     expected = dtype.itemsize * math.prod(shape)  # exact: Python ints cannot overflow
     if data.startswith("b64.gz:"):
-        # Inflated no further than the declared size: a small payload cannot unzip to more.
-        inflater = zlib.decompressobj(wbits=31)
-        raw = inflater.decompress(base64.b64decode(data[7:]), expected + 1)
+        arr = _inflated(base64.b64decode(data[7:]), dtype, shape, expected)
     elif data.startswith("b64:"):
-        raw = base64.b64decode(data[4:])  # as json-tricks reads it; the size is checked below
+        raw = base64.b64decode(data[4:])  # as json-tricks reads it: no larger than the text
+        if len(raw) != expected:
+            raise ValueError(_size_mismatch(len(raw), dtype, shape, expected))
+        arr = np.empty(shape, dtype)
+        _bytes_of(arr)[:] = np.frombuffer(raw, np.uint8)  # the one copy: the array owns its memory
     else:
         raise ValueError("compact array data must start with 'b64:' or 'b64.gz:'")
-    if len(raw) != expected:
-        raise ValueError(f"{len(raw):,} bytes of data for shape {list(shape)} of {dtype}, which needs {expected:,}")
-    arr = np.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)
-    return arr.astype(arr.dtype.newbyteorder("=")) if endian and endian != sys.byteorder else arr
+    if endian and endian != sys.byteorder:  # swapped where it lies: no second array
+        arr = arr.byteswap(inplace=True).view(arr.dtype.newbyteorder("="))
+    return arr
+
+
+_CHUNK = 1 << 20  # bytes inflated at a time, straight into the array
+
+
+def _inflated(compressed: bytes, dtype: np.dtype[Any], shape: tuple[int, ...], expected: int) -> Any:
+    """The array whose bytes ``compressed`` (gzip) inflates to, made without a copy of them.
+
+    The array is allocated at its declared size and filled chunk by chunk: memory is taken
+    only as the data fills it, and the data is inflated no further than the declared size
+    (a small payload cannot unzip to more).
+    """
+    arr = np.empty(shape, dtype)
+    target = _bytes_of(arr)
+    inflater = zlib.decompressobj(wbits=31)
+    pending, filled = compressed, 0
+    while not inflater.eof and filled <= expected:
+        chunk = inflater.decompress(pending, min(_CHUNK, expected + 1 - filled))
+        pending = inflater.unconsumed_tail
+        if not chunk:
+            break
+        if filled + len(chunk) > expected:
+            filled += len(chunk)
+            break
+        target[filled : filled + len(chunk)] = np.frombuffer(chunk, np.uint8)
+        filled += len(chunk)
+    if filled != expected:
+        raise ValueError(_size_mismatch(filled, dtype, shape, expected))
+    return arr
+
+
+def _bytes_of(arr: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    # The array's memory as bytes, to write into. An item size of 0 has no bytes to view.
+    if arr.dtype.itemsize == 0:
+        raise ValueError(f"a {arr.dtype} array has items of no size, which base64 data cannot fill")
+    return arr.reshape(-1).view(np.uint8)
+
+
+def _size_mismatch(size: int, dtype: np.dtype[Any], shape: tuple[int, ...], expected: int) -> str:
+    return f"{size:,} bytes of data for shape {list(shape)} of {dtype}, which needs {expected:,}"
