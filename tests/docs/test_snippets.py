@@ -12,10 +12,6 @@ from pathlib import Path
 from types import ModuleType
 from unittest import SkipTest
 
-import pytest
-
-pytest.importorskip("sybil", reason="pip install -e '.[test]' installs Sybil, which runs the docs' code blocks")
-
 from sybil import Document
 from sybil.example import SybilFailure
 
