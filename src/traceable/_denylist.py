@@ -58,13 +58,14 @@ DENIED: Mapping[str, str] = {
         torch.serialization torch.jit torch.hub torch.package torch.export torch.utils.model_zoo
         torch._C._load* torch._C.import_ir_module* torch._C.PyTorchFileReader safetensors h5py scipy.io
         nni.load nni.dump nni.common pandas.compat pandas._testing torch.utils.show_pickle
-        omegaconf.OmegaConf.load
+        omegaconf.OmegaConf.load torch._export torch._functorch nni.contrib
         """,
         _PICKLE,
     ),
     # Processes, code and imports.
     **_entries(
         """
+        torch.cuda._memory_viz torch.backends.xeon nni.algorithms builtins.pow
         os posix nt subprocess _posixsubprocess pty multiprocessing _multiprocessing
         concurrent.futures.process asyncio.subprocess asyncio.create_subprocess_* signal sys gc atexit
         threading.settrace* threading.setprofile* _thread builtins.eval builtins.exec builtins.compile
@@ -100,6 +101,7 @@ DENIED: Mapping[str, str] = {
     # Files and connections.
     **_entries(
         """
+        torch.utils.hipify torch._library torch.sparse._triton_ops_meta builtins.bytes
         builtins.open io.open io.open_code io.FileIO _io codecs.open codecs.EncodedFile fileinput linecache
         tokenize.open shutil tempfile glob filecmp posixpath ntpath genericpath zipfile tarfile gzip.open
         gzip.GzipFile bz2.open bz2.BZ2File lzma.open lzma.LZMAFile sqlite3 _sqlite3 mmap socket _socket ssl
@@ -120,6 +122,8 @@ DENIED: Mapping[str, str] = {
     # Process-wide state that other code trusts.
     **_entries(
         """
+        enum.global_enum decimal.setcontext decimal.localcontext logging.debug logging.info logging.warning
+        logging.warn logging.error logging.critical logging.exception logging.log
         logging.setLoggerClass logging.setLogRecordFactory logging.disable logging.captureWarnings
         logging.addLevelName logging.shutdown pandas.set_option pandas.option_context
         omegaconf.OmegaConf.register_new_resolver omegaconf.OmegaConf.register_resolver

@@ -96,6 +96,7 @@ class _Writer:
         self.alive: list[Any] = []
         self.keys: list[Any] = []  # the path to the value being written
         self.count = 0
+        self.inline = 0  # > 0 inside an array's data: nothing there is shared
 
     def emit(self, obj: Any, holder: Any, slot: Any) -> Any:
         cls = type(obj)
@@ -105,6 +106,8 @@ class _Writer:
             # Its marker object holds names only, under the format's own keys: written as
             # it is (an enum's __enum_instance_type__ made __items__ would hide it from checks).
             return self._expand(obj)
+        if self.inline:  # an array's data: fresh lists and immutable items, written in place
+            return self._emit_value(obj, cls)
         seen = self.seen.get(id(obj))
         if seen is not None:
             return self._reference(obj, cls, seen)
@@ -178,6 +181,16 @@ class _Writer:
 
     def _emit_expanded(self, expanded: Any) -> Any:
         self.alive.append(expanded)
+        if type(expanded) is dict and _wire.NDARRAY in expanded and expanded.get("dtype") not in ("object", "O", "|O"):
+            # An array's data is made by the codec, and its items (b"" in an "S" array) may be
+            # the very objects the payload holds elsewhere; a load checks array data as data,
+            # and never as a reference (a shared list would be copied by every array around it).
+            # An object array holds the payload's own objects, which keep their identity.
+            self.inline += 1
+            try:
+                return self._emit_dict(expanded)
+            finally:
+                self.inline -= 1
         if type(expanded) is dict:  # a marker object: its keys are the format's own
             return self._emit_dict(expanded)
         box = [expanded]

@@ -119,7 +119,7 @@ def _decode_traced(obj: dict[str, Any], decoder: Decoder) -> Any:
         raise DecodeError(f"{_wire.KWARGS} must be an object, not {type(kwargs).__name__}")
     try:
         return traced(*args, **kwargs)
-    except Exception as err:
+    except (Exception, SystemExit) as err:  # (a payload's call must not end the loading process)
         name = getattr(traced, "__qualname__", repr(traced))
         raise DecodeError(f"calling {name} with the recorded arguments raised {type(err).__name__}: {err}") from err
 

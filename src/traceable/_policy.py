@@ -9,6 +9,7 @@ symbols the caller names.
 from __future__ import annotations
 
 import dataclasses
+import keyword
 import sys
 import types
 from collections.abc import Iterable
@@ -56,8 +57,29 @@ class Verdict(NamedTuple):
         if self.how == "module":
             return "a module, not a class or function"
         if self.how == "private":
-            return "a private or special name: only an exact allow entry covers it"
+            return "a private or special name, or not a library's API: only an exact allow entry covers it"
+        if self.how == "private helper":
+            return "a Python function in a private module: only an exact allow entry covers it"
         return f"not in the allow list, {self.how}" if self.how.startswith("and ") else ""
+
+
+# Functions implemented in C: what a name through a private module may reach, with classes.
+_NATIVE_FUNCTIONS = (types.BuiltinFunctionType, types.BuiltinMethodType)
+# Modules of a package that are not its API: importing them runs test, build or demo code.
+_NOT_API = frozenset(
+    {"tests", "test", "testing", "conftest", "setup", "examples", "benchmarks", "benchmark", "scripts"}
+)
+
+
+def _is_api_component(part: str) -> bool:
+    return (
+        part.isidentifier()
+        and not keyword.iskeyword(part)
+        and not (part.startswith("__") and part.endswith("__"))
+        and part not in _NOT_API
+        and not part.startswith(("test_", "_test"))
+        and not part.endswith(("_test", "_tests"))
+    )
 
 
 def _depth_below_module(dotted: str) -> int:
@@ -232,9 +254,11 @@ class LoadPolicy:
         if denied is not None:
             return Verdict(False, "deny", denied, deny.reasons[denied])
         parts = dotted[len(prefix) + 1 :].split(".")
-        if "" in parts or parts[-1].startswith("_") or any(p.startswith("__") and p.endswith("__") for p in parts):
-            # A private name (_exec_with_source, _dump), a dunder (__main__, __class__) or
-            # an empty component: a prefix covers a module's public names only.
+        if parts[-1].startswith("_") or any(not _is_api_component(part) for part in parts):
+            # A private name (_exec_with_source, _dump), a dunder (__main__, __class__), a
+            # test suite, script or example (numpy.tests, setup, examples), or no identifier
+            # at all: a prefix covers a library's public API only, and importing the others
+            # runs their top-level code.
             return Verdict(False, "allow", "", "private")
         return Verdict(True, "", prefix, "prefix")
 
@@ -281,8 +305,13 @@ class LoadPolicy:
             return Verdict(False, "deny", denied, deny.reasons[denied], canonical)
         if self.allow is None:
             return named
-        if named.how == "prefix" and not isinstance(obj, type) and _depth_below_module(dotted) > 1:
-            return Verdict(False, "allow", "", "through", canonical)
+        if named.how == "prefix" and not isinstance(obj, type):
+            if _depth_below_module(dotted) > 1:
+                return Verdict(False, "allow", "", "through", canonical)
+            if not isinstance(obj, _NATIVE_FUNCTIONS) and any(part.startswith("_") for part in dotted.split(".")):
+                # Private modules hold a library's helpers; what dump names through them is a
+                # class or a function written in C (torch._C._nn.gelu), not a Python helper.
+                return Verdict(False, "allow", "", "private helper", canonical)
         if canonical is None or not self._in_allow(canonical):
             return Verdict(False, "allow", "", "imports as", canonical or repr(obj))
         return named
@@ -323,9 +352,15 @@ class LoadPolicy:
             )
         if verdict.how == "private":
             return (
-                "an allow prefix covers a module's public names, not private ones (a last component starting "
-                "with '_'), special ones (__main__, __class__) or empty ones; if you trust it, allow the exact "
-                f"name: load(..., safe=True, allow=[{dotted!r}])"
+                "an allow prefix covers a library's public API, not private names (a last component starting "
+                "with '_'), special ones (__main__, __class__), its tests, scripts or examples, or what is not "
+                f"an identifier; if you trust it, allow the exact name: load(..., safe=True, allow=[{dotted!r}])"
+            )
+        if verdict.how == "private helper":
+            return (
+                "it is a Python function in a private module, and an allow prefix reaches through private "
+                "modules only classes and functions written in C; if you trust it, allow the exact name: "
+                f"load(..., safe=True, allow=[{dotted!r}])"
             )
         if verdict.how == "imports as":
             return (

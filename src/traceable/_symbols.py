@@ -149,7 +149,7 @@ def import_symbol(name: Any) -> Any:
         raise DecodeError(f"symbol {name!r} is not a dotted path such as 'mymod.MyClass'")
     try:
         return import_path(dotted)
-    except Exception as err:
+    except (Exception, SystemExit) as err:  # a module's import-time code may call sys.exit()
         raise DecodeError(
             f"cannot import {dotted!r} ({type(err).__name__}: {err}); make sure the module that "
             "defines it is installed and importable here"

@@ -460,6 +460,100 @@ HOSTILE: dict[str, tuple[list[str], Build, str, str | None]] = {
         "allow",
         None,
     ),
+    # Found by a second review: modules whose import runs code, helpers in private modules.
+    "a setup script inside numpy's tests": (
+        ["numpy"],
+        lambda t, m, s: {"__nni_type__": "path:numpy._core.tests.examples.limited_api.setup.X"},
+        "allow",
+        "numpy",
+    ),
+    "a typing test module that writes a temporary file": (
+        ["numpy"],
+        lambda t, m, s: {"__nni_type__": "path:numpy.typing.tests.data.pass.ndarray_conversion.nd"},
+        "allow",
+        "numpy",
+    ),
+    "a test that starts a process": (
+        ["pandas"],
+        lambda t, m, s: call("pandas.tests.util.test_hashing.test_interval_array_hash_stable_across_processes"),
+        "allow",
+        "pandas",
+    ),
+    "torch's xeon launcher configuring logging on import": (
+        ["torch"],
+        lambda t, m, s: {"__nni_type__": "path:torch.backends.xeon.run_cpu.X"},
+        "deny",
+        "torch",
+    ),
+    "nni's metis tuner editing sys.path on import": (
+        ["nni"],
+        lambda t, m, s: {"__nni_type__": "path:nni.algorithms.hpo.metis_tuner.Regression_GP.Prediction.X"},
+        "deny",
+        "nni",
+    ),
+    "torch._export's artifact loader, a pickle": (
+        ["torch"],
+        lambda t, m, s: call(
+            "torch._export.serde.serialize.deserialize_torch_artifact", {"__bytes_b64__": _pickle_b64(m)}
+        ),
+        "deny",
+        "torch",
+    ),
+    "nni.contrib's run_subprocess": (
+        ["nni"],
+        lambda t, m, s: call("nni.contrib.training_service.utils.run_subprocess", ["touch", str(m)], path_value(s)),
+        "deny",
+        "nni",
+    ),
+    "torch._functorch's get_inputs, a pickle file": (
+        ["torch"],
+        lambda t, m, s: call("torch._functorch.compilers.get_inputs", str(evil_file(t, "pkl", m))),
+        "deny",
+        "torch",
+    ),
+    "torch's memory flamegraph running an executable": (
+        ["torch"],
+        lambda t, m, s: call("torch.cuda._memory_viz.format_flamegraph", "x 1\n", "/usr/bin/id"),
+        "deny",
+        "torch",
+    ),
+    "hipify's openf writing a file": (
+        ["torch"],
+        lambda t, m, s: call("torch.utils.hipify.hipify_python.openf", str(m), "w"),
+        "deny",
+        "torch",
+    ),
+    "a Python helper in a private module": (
+        ["torch.nn"],
+        lambda t, m, s: call("torch.nn.utils._named_member_accessor.set_tensor", 1, "weight", 2),
+        "allow",
+        "torch",
+    ),
+    "enum.global_enum changing every enum's repr": (
+        ["enum"],
+        lambda t, m, s: call("enum.global_enum", {"__nni_type__": "path:enum.Enum"}),
+        "deny",
+        None,
+    ),
+    "decimal.setcontext": (
+        ["decimal"],
+        lambda t, m, s: call("decimal.setcontext", call("decimal.Context", prec=2)),
+        "deny",
+        None,
+    ),
+    "logging.warning configuring the root logger": (
+        ["logging"],
+        lambda t, m, s: call("logging.warning", "injected %s", "line"),
+        "deny",
+        None,
+    ),
+    "builtins.pow, a huge number": (["builtins"], lambda t, m, s: call("builtins.pow", 10, 10**11), "deny", None),
+    "builtins.bytes, a huge allocation": (
+        ["builtins"],
+        lambda t, m, s: call("builtins.bytes", 1500000000),
+        "deny",
+        None,
+    ),
     "os.system with allow=['os']": (["os"], lambda t, m, s: call("os.system", f"touch {m}"), "deny", None),
     "shutil.copy under allow=['shutil.copyfile'] prefix neighbour": (
         ["shutil.copyfile"],
@@ -727,3 +821,21 @@ def test_policies_with_deny_entries_pickle_and_compare_by_their_fields():
         LoadPolicy.safe(allow="numpy")
     with pytest.raises(ValueError, match="deny takes dotted names"):
         LoadPolicy(deny=("numpy.",))
+
+
+def test_a_module_that_exits_on_import_is_a_decode_error_not_the_end_of_the_process(tmp_path):
+    (tmp_path / "exits_on_import.py").write_text("import sys\nsys.exit(3)\n")
+    code = (
+        "import sys, traceable\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "try:\n"
+        '    traceable.load(\'{"__nni_type__": "path:exits_on_import.X"}\')\n'
+        "except traceable.DecodeError as err:\n"
+        "    print(type(err).__name__, err)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (
+        0,
+        "DecodeError cannot decode the __nni_type__ object at $: cannot import 'exits_on_import.X' (SystemExit: 3); "
+        "make sure the module that defines it is installed and importable here\n",
+    )

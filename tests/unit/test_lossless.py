@@ -273,3 +273,15 @@ def test_an_enum_loads_under_a_checking_policy_that_allows_its_module():
     with pytest.raises(UnsafePayloadError) as err:
         load(text, safe=True)
     assert err.value.symbol == "samples.Color"
+
+
+def test_array_items_that_the_payload_also_holds_are_written_in_the_array_and_load_safely():
+    # b"a" is one object in CPython: in the array's data and beside it (found by Hypothesis).
+    np = pytest.importorskip("numpy")
+    value = [np.array([b"a", b"a"]), b"a", np.bytes_(b"")]
+    text = dump([value, value], lossless=True)
+    assert '{"__ndarray__": [{"__bytes_b64__": "YQ=="}, {"__bytes_b64__": "YQ=="}], "dtype": "|S1"' in text
+    back = load(text, safe=True)
+    assert back[0] is back[1]
+    assert back[0][0].tolist() == [b"a", b"a"]
+    assert back[0][1:] == [b"a", np.bytes_(b"")]
