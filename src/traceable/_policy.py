@@ -121,8 +121,9 @@ class LoadPolicy:
             its shape times its dtype's item size.
         max_total_array_bytes: the most bytes all the numpy arrays (and pandas columns and
             indexes, and tensors' data) of one payload may declare together. Every array is
-            counted once (a lossless ``__ref__`` to one is not counted again), so this bounds
-            what one load allocates for arrays, however small its text.
+            counted once (a lossless ``__ref__`` to one is not counted again), and each
+            pandas frame or series 16 KiB more, each column 4 KiB (pandas' own overhead), so
+            this bounds what one load allocates for arrays, however small its text.
         max_shared_copies: the most items that the calls of one lossless payload may copy,
             together, out of lists and dicts it shares: a traced call given a shared
             ``__args__`` list or ``__kwargs__`` dict (``{"__ref__": 1}``) keeps a copy of it.
