@@ -92,6 +92,7 @@ DENIED: Mapping[str, str] = {
     # Reaching attributes, or building code, from data.
     **_entries(
         """
+        builtins.hasattr builtins.type
         builtins.getattr builtins.setattr builtins.delattr operator.attrgetter operator.methodcaller
         _operator.attrgetter _operator.methodcaller types.CodeType types.FunctionType types.LambdaType
         types.MethodType types.ModuleType functools.singledispatch functools.update_wrapper functools.wraps

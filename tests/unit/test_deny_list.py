@@ -554,6 +554,18 @@ HOSTILE: dict[str, tuple[list[str], Build, str, str | None]] = {
         "deny",
         None,
     ),
+    "builtins.hasattr running a property named by the payload": (
+        ["builtins", "pathlib"],
+        lambda t, m, s: call("builtins.hasattr", call("pathlib.PurePosixPath", "a"), "stem"),
+        "deny",
+        None,
+    ),
+    "builtins.type making a class under an allowed base": (
+        ["builtins", "collections"],
+        lambda t, m, s: call("builtins.type", "X", [{"__nni_type__": "path:collections.OrderedDict"}], {}),
+        "deny",
+        None,
+    ),
     "os.system with allow=['os']": (["os"], lambda t, m, s: call("os.system", f"touch {m}"), "deny", None),
     "shutil.copy under allow=['shutil.copyfile'] prefix neighbour": (
         ["shutil.copyfile"],
