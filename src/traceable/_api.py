@@ -12,7 +12,7 @@ from traceable import _lossless
 from traceable._audit import Finding
 from traceable._decode import check, loads
 from traceable._encode import Encoder, get_encoder
-from traceable._files import PathLike, payload_text, write_payload
+from traceable._files import PathLike, compression_level, payload_text, write_payload
 from traceable._paths import format_path, locate
 from traceable._policy import LoadPolicy, get_default_policy
 from traceable.exceptions import EncodeError, UnsafePayloadError
@@ -66,8 +66,8 @@ def dump(
 
     Args:
         obj: the object to write.
-        fp: a path or an open file (text or binary) to write to; None to return the text.
-            The text is streamed; if encoding fails, a path is left as it was and a
+        fp: a path (``str``, ``bytes`` or path-like) or a file open for writing (text or
+            binary); None to return the text. The text is streamed; if encoding fails, a path is left as it was and a
             seekable file is cut back to where it was. A path is written beside, synced
             and renamed over, keeping its mode and owner; a symlink is followed.
         use_trace: write traced objects as their call (otherwise they are pickled).
@@ -91,8 +91,10 @@ def dump(
             ``fp``'s encoding cannot write, with ``ensure_ascii=False``, is one); or
             ``compression`` was passed, which only :func:`dump_bytes` takes.
         PayloadTooLarge: the pickle fallback of a value is over ``pickle_size_limit``.
-        OSError: ``fp`` is a path that cannot be written; the error names it, and the
-            file is left as it was.
+        OSError: ``fp`` cannot be written, and is left as it was: the error names it. As
+            with ``open(fp, "w")``: ``PermissionError`` for a read-only file (or
+            directory), ``IsADirectoryError`` for a directory or a path ending in a
+            separator, ``io.UnsupportedOperation`` for a file not open for writing.
 
     Example:
         >>> dump({"lr": 0.1, "layers": (64, 32)})
@@ -215,8 +217,12 @@ def dump_bytes(
 
     Args:
         obj: the object to write.
-        fp: a path or a binary file to write to; None to return the bytes.
-        compression: the gzip level, 1 to 9 (``True`` means 9).
+        fp: a path (``str``, ``bytes`` or path-like) or a binary file open for writing;
+            None to return the bytes. A path is written as :func:`dump` writes one.
+        compression: the gzip level, 1 (fastest) to 9 (smallest); ``True`` means 9.
+            ``0`` or ``False`` means no compression, as in NNI 3.0: the plain UTF-8
+            text, which :func:`load` and :func:`load_bytes` read too (NNI 3.0 returns
+            the text as ``str`` there; this returns its bytes).
         use_trace: as for :func:`dump`.
         pickle_size_limit: as for :func:`dump`.
         allow_nan: as for :func:`dump`.
@@ -227,13 +233,16 @@ def dump_bytes(
     Returns:
         The gzipped UTF-8 text, or None when written to ``fp``.
 
+    Raises:
+        EncodeError: a value cannot be encoded, as for :func:`dump`; or ``compression``
+            is none of the values above (say ``-1``, ``42`` or ``"gzip"``).
+        OSError: ``fp`` cannot be written, as for :func:`dump`.
+
     Example:
         >>> load_bytes(dump_bytes({"a": 1}))
         {'a': 1}
     """
-    level = 9 if compression is True else compression
-    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 9:
-        raise ValueError(f"compression must be True or a gzip level from 1 to 9, not {compression!r}")
+    level = compression_level(compression)  # before anything is encoded
     encoder = get_encoder(use_trace, pickle_size_limit, allow_nan, compact_arrays, json_kwargs)
     if lossless:
         obj = _lossless.write(obj, encoder, sort_keys=bool(json_kwargs.get("sort_keys")))
@@ -243,10 +252,10 @@ def dump_bytes(
     except UnicodeEncodeError as err:  # a lone surrogate, with ensure_ascii=False
         raise _unwritable_text(obj, encoder, err) from err
     # mtime=0: the same object gives the same bytes.
-    data = gzip.compress(encoded, compresslevel=level, mtime=0)
+    data = gzip.compress(encoded, compresslevel=level, mtime=0) if level else encoded
     if fp is None:
         return data
-    write_payload(fp, iter([data]))
+    write_payload(fp, iter([data]), "dump_bytes")
     return None
 
 
@@ -268,7 +277,7 @@ def load(
 
     Args:
         string: the text (or bytes, gzipped or not); None to read ``fp``.
-        fp: a path or an open file to read from.
+        fp: a path (``str``, ``bytes`` or path-like) or an open file to read from.
         preserve_order: return ``OrderedDict`` for JSON objects (order is kept anyway).
         ignore_comments: allow ``#`` and ``//`` comments outside strings.
         safe: refuse everything but natively encoded values and the symbols in

@@ -15,17 +15,19 @@ import gzip
 import io
 import os
 import stat
+import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar, Union
 
 from traceable._policy import LoadPolicy
-from traceable.exceptions import DecodeError
+from traceable.exceptions import DecodeError, EncodeError
 
-__all__ = ["PathLike", "payload_text", "write_payload"]
+__all__ = ["PathLike", "compression_level", "payload_text", "write_payload"]
 
-PathLike = Union[str, "os.PathLike[str]"]
+# Whatever open() takes as a file name (except a file descriptor).
+PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -83,7 +85,7 @@ def _gunzip(data: bytes, policy: LoadPolicy) -> bytes:
 def _read(fp: Any, limit: int | None) -> str | bytes:
     # With a limit, read one more than it: enough to refuse a payload that is too large.
     size = -1 if limit is None else limit + 1
-    if isinstance(fp, (str, os.PathLike)):
+    if isinstance(fp, (str, bytes, os.PathLike)):
         with open(fp, "rb") as f:
             data: str | bytes = f.read(size)
         return data
@@ -93,17 +95,32 @@ def _read(fp: Any, limit: int | None) -> str | bytes:
     raise TypeError(f"fp must be a path or an open file, not {type(fp).__name__}")
 
 
-def write_payload(fp: Any, pieces: Iterator[str | bytes]) -> None:
+def compression_level(compression: Any) -> int:
+    """The gzip level ``dump_bytes``' ``compression`` asks for; 0 for none."""
+    if compression is False or (type(compression) is int and compression == 0):
+        return 0  # as NNI 3.0's dump_bytes, which then returns the text itself
+    level = 9 if compression is True else compression
+    if type(level) is not int or not 1 <= level <= 9:
+        message = (
+            f"dump_bytes got compression={compression!r}; it takes a gzip level from 1 to 9 (1 is fastest, "
+            "9 smallest), True (level 9), or 0 or False (not compressed: the UTF-8 text); pass one of those"
+        )
+        raise EncodeError(message)
+    return level
+
+
+def write_payload(fp: Any, pieces: Iterator[str | bytes], caller: str = "dump") -> None:
     """Write the payload's pieces to ``fp``, never leaving half of it behind on an error.
 
     A path is written beside and renamed; a file that can seek is cut back to where it
     was; a pipe gets the payload only once all of it is encoded.
     """
-    if isinstance(fp, (str, os.PathLike)):
+    if isinstance(fp, (str, bytes, os.PathLike)):
         _write_path(fp, pieces)
         return
     if not hasattr(fp, "write"):
         raise TypeError(f"fp must be a path or an open file, not {type(fp).__name__}")
+    _check_writable(fp, caller)
     binary = not isinstance(fp, io.TextIOBase) and "b" in getattr(fp, "mode", "b")
     start = fp.tell() if _seekable(fp) else None
     if start is None:
@@ -113,11 +130,35 @@ def write_payload(fp: Any, pieces: Iterator[str | bytes]) -> None:
     try:
         for piece in pieces:
             _write_chunks(fp, piece, binary=binary)
-    except BaseException:
+    except BaseException as err:
         if start is not None:
-            fp.seek(start)
-            fp.truncate()
+            try:
+                fp.seek(start)
+                fp.truncate()
+            except (OSError, ValueError) as cleanup:  # the error that stopped the dump matters more
+                if sys.version_info >= (3, 11):
+                    err.add_note(f"{caller} could not cut the file back to where it was: {cleanup}")
         raise
+
+
+def _check_writable(fp: Any, caller: str) -> None:
+    # Before anything is written: a file open for reading would otherwise fail at the
+    # first write, and the cut back after it at truncate(), which hides why.
+    try:
+        writable = fp.writable()
+    except AttributeError:  # a file-like object without it: its write() decides
+        return
+    except ValueError as err:  # closed
+        raise ValueError(f"{caller} cannot write to {_file_name(fp)}: {err}") from err
+    if not writable:
+        mode = "'wb'" if caller == "dump_bytes" else "'w' (or 'wb')"
+        message = f"{caller} cannot write to {_file_name(fp)}: it is not open for writing; open it with mode {mode}"
+        raise io.UnsupportedOperation(message)
+
+
+def _file_name(fp: Any) -> str:
+    name = getattr(fp, "name", None)
+    return f"the file {name!r}" if isinstance(name, (str, bytes)) else f"the file {fp!r}"
 
 
 def _seekable(fp: Any) -> bool:
@@ -129,38 +170,47 @@ def _seekable(fp: Any) -> bool:
 
 def _write_path(path: PathLike, pieces: Iterator[str | bytes]) -> None:
     # Write beside the file and rename it over, so that a failure never leaves half a
-    # file; errors name the path the caller gave, never the temporary file.
-    target = os.fspath(path)
+    # file; errors name the path the caller gave (str or bytes, as open()'s do), never
+    # the temporary file.
+    name = os.fspath(path)
+    target = os.fsdecode(name)  # one type for tempfile and os.path, whatever the caller gave
+    if target.endswith(_SEPARATORS) and not os.path.isdir(target):
+        _refuse_directory_path(name, target)
     try:
         status: os.stat_result | None = os.stat(target)  # through symlinks
     except FileNotFoundError:  # a new file, or a dangling symlink
         status = None
     except OSError as err:  # a symlink loop, a directory that may not be searched
-        raise _naming(err, target, _UNWRITTEN) from err
+        raise _naming(err, name, _UNWRITTEN) from err
     if status is not None and not stat.S_ISREG(status.st_mode):
-        _write_special(target, status, pieces)
+        _write_special(name, target, status, pieces)
         return
     # The file a symlink (or a chain of them) ends at is replaced, and the link kept; a
     # dangling link gets the file it names, as open() makes it.
     real = os.path.realpath(target)
+    if status is not None and not _may_write(real):
+        # Renaming over a file needs only its directory to be writable; open() also needs
+        # the file to be, and dump refuses as it would.
+        message = f"{os.strerror(errno.EACCES)} (the file is read-only: make it writable to replace it); {_UNTOUCHED}"
+        raise PermissionError(errno.EACCES, message, name)
     directory = os.path.dirname(real)
     note = _UNTOUCHED if status is not None else _UNWRITTEN
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".traceable-", suffix=".tmp")
     except OSError as err:
-        raise _naming(err, target, note, hint=_BESIDE) from err
+        raise _naming(err, name, note, hint=_BESIDE) from err
     try:
         f = os.fdopen(fd, "wb")
         try:
-            _io(target, note, _take_metadata, f.fileno(), status)
+            _io(name, note, _take_metadata, f.fileno(), status)
             for piece in pieces:  # an error of the encoder's goes through as it is
-                _io(target, note, _write_chunks, f, piece, binary=True)
-            _io(target, note, _finish, f)
+                _io(name, note, _write_chunks, f, piece, binary=True)
+            _io(name, note, _finish, f)
         except BaseException:
             with contextlib.suppress(OSError):
                 f.close()
             raise
-        _io(target, note, os.replace, tmp, real)
+        _io(name, note, os.replace, tmp, real)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -168,7 +218,29 @@ def _write_path(path: PathLike, pieces: Iterator[str | bytes]) -> None:
     _sync_directory(directory)
 
 
-def _io(target: str, note: str, call: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
+
+
+def _refuse_directory_path(name: str | bytes, target: str) -> None:
+    # A path ending in a separator names a directory: open() refuses to make a file of
+    # it (and so does dump), where the rename would make one without the separator.
+    parent = os.path.dirname(target.rstrip("".join(_SEPARATORS))) or os.curdir
+    try:  # with a separator, so that a file there is refused as open() refuses it
+        os.stat(os.path.join(parent, ""))
+    except OSError as err:
+        raise _naming(err, name, _UNWRITTEN) from err
+    message = f"{os.strerror(errno.EISDIR)}: a path ending in a separator names a directory; {_NEEDS_FILE}"
+    raise IsADirectoryError(errno.EISDIR, message, name)
+
+
+def _may_write(path: str) -> bool:
+    # As open() decides, for the ids the process runs with (root may write any file).
+    if os.access in os.supports_effective_ids:
+        return os.access(path, os.W_OK, effective_ids=True)
+    return os.access(path, os.W_OK)
+
+
+def _io(target: str | bytes, note: str, call: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
     # Errors name the path the caller gave, never the temporary file.
     try:
         return call(*args, **kwargs)
@@ -188,6 +260,7 @@ _BESIDE = (
 )
 _UNTOUCHED = "the file was left as it was"
 _UNWRITTEN = "no file was written"
+_NEEDS_FILE = f"dump needs the path of a file; {_UNWRITTEN}"
 
 
 def _take_metadata(fd: int, status: os.stat_result | None) -> None:
@@ -241,22 +314,22 @@ def _sync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def _write_special(target: str, status: os.stat_result, pieces: Iterator[str | bytes]) -> None:
+def _write_special(name: str | bytes, target: str, status: os.stat_result, pieces: Iterator[str | bytes]) -> None:
     # A device or a pipe (/dev/stdout, a FIFO) cannot be replaced: it is written to.
     if stat.S_ISDIR(status.st_mode):
-        raise IsADirectoryError(errno.EISDIR, "Is a directory: dump needs the path of a file", target)
+        raise IsADirectoryError(errno.EISDIR, f"{os.strerror(errno.EISDIR)}; {_NEEDS_FILE}", name)
     try:
         f = open(target, "wb")  # noqa: SIM115 (closed below, its errors renamed)
     except OSError as err:
-        raise _naming(err, target, "") from err
+        raise _naming(err, name, "") from err
     with f:
         try:
             write_payload(f, pieces)
         except OSError as err:
-            raise _naming(err, target, "") from err
+            raise _naming(err, name, "") from err
 
 
-def _naming(err: OSError, target: str, note: str, *, hint: str = "") -> OSError:
+def _naming(err: OSError, target: str | bytes, note: str, *, hint: str = "") -> OSError:
     """``err`` again (its class and errno), naming ``target`` and adding ``note`` on what became of it."""
     reason = err.strerror or str(err) or type(err).__name__
     if hint and err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

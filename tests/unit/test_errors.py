@@ -76,6 +76,31 @@ def test_compression_none_is_ignored_by_dump_as_by_nni():
     assert dump({"a": 1}, compression=None) == '{"a": 1}'
 
 
+@pytest.mark.parametrize("compression", [-1, 10, 42, "gzip", "9", None, 1.0, 9.5])
+def test_a_bad_compression_for_dump_bytes_is_an_encode_error_listing_the_levels(compression):
+    with pytest.raises(EncodeError) as info:
+        dump_bytes({"a": 1}, compression=compression)
+    assert (isinstance(info.value, TypeError), isinstance(info.value, ValueError), info.value.path) == (
+        True,
+        True,
+        None,
+    )
+    assert str(info.value) == (
+        f"dump_bytes got compression={compression!r}; it takes a gzip level from 1 to 9 (1 is fastest, 9 smallest), "
+        "True (level 9), or 0 or False (not compressed: the UTF-8 text); pass one of those"
+    )
+
+
+@pytest.mark.parametrize("compression", [0, False])
+def test_compression_0_or_false_writes_the_text_uncompressed_as_nni_does(compression, tmp_path):
+    # NNI 3.0's dump_bytes returns the text itself for these; dump_bytes returns its UTF-8 bytes.
+    value = {"a": [1, "é"]}
+    data = dump_bytes(value, compression=compression)
+    path = tmp_path / "payload.json"
+    dump_bytes(value, path, compression=compression)
+    assert (data, path.read_bytes(), traceable.load_bytes(data)) == (dump(value).encode("utf-8"), data, value)
+
+
 def _surrogate_message(what: str, path: str, char: str) -> str:
     return (
         f"cannot encode the {what} at {path}: its character U+{ord(char):04X}, a lone surrogate, cannot be "
