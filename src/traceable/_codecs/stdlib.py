@@ -292,7 +292,12 @@ def encode_enum(obj: enum.Enum) -> dict[str, Any]:
     module = type(obj).__module__
     # json-tricks writes no module for __main__, and __name__ rather than __qualname__.
     where = [None if module == "__main__" else module, type(obj).__name__]
-    return {_wire.ENUM: {_wire.ENUM_TYPE: where, "name": obj.name}}
+    name = obj.name
+    if name is None and isinstance(obj, enum.Flag) and obj.value:
+        # Bits no member names (a flag with boundary=KEEP) have no name: written by their
+        # value, as Python names the bits beside named ones ("A|8"). (A zero flag is null.)
+        name = str(obj.value)
+    return {_wire.ENUM: {_wire.ENUM_TYPE: where, "name": name}}
 
 
 def decode_enum(d: dict[str, Any], import_path: Callable[[str], Any]) -> enum.Enum:
@@ -301,7 +306,23 @@ def decode_enum(d: dict[str, Any], import_path: Callable[[str], Any]) -> enum.En
     cls = import_path(f"{module or '__main__'}.{name}")
     if not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
         raise ValueError(f"{module}.{name} is not an Enum class")
-    return cls[body["name"]]
+    member = body["name"]
+    if issubclass(cls, enum.Flag) and (member is None or (isinstance(member, str) and member not in cls.__members__)):
+        return _flag(cls, member)
+    return cls[member]
+
+
+def _flag(cls: type[enum.Flag], name: str | None) -> enum.Flag:
+    """The flag written as ``name``: null for no flag, or "A|B" for the members it combines.
+
+    Raises:
+        KeyError: a part of ``name`` is neither a member of ``cls`` nor a number.
+    """
+    value = cls(0)
+    for part in () if name is None else name.split("|"):
+        # (Bits no member names are written by their value: "A|8", as Python names them.)
+        value |= cls(int(part)) if part.isascii() and part.isdigit() else cls[part]
+    return value
 
 
 def encode_bytes(obj: bytes) -> dict[str, Any]:
