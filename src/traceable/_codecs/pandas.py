@@ -119,7 +119,7 @@ def _column_labels(columns: pd.Index) -> list[str]:
 def _plain_name(name: Any, what: str, where: str) -> Any:
     # A name as a JSON value that loads as the very same one (numpy scalars as Python ones).
     value = name.item() if isinstance(name, np.generic) else name
-    if type(value) in _PLAIN_NAMES and value == value:  # (not NaN: it would not equal itself again)
+    if type(value) in _PLAIN_NAMES:
         return value
     message = f"{what} {name!r} would not come back as it is; make it a string first, e.g. {where} = str(...)"
     raise EncodeError(message)

@@ -28,7 +28,7 @@ def _tz_name(value: dt.datetime | dt.time) -> str | None:
     tzinfo = value.tzinfo
     # pytz zones and zoneinfo keys are names pytz (which NNI loads with) understands.
     name = getattr(tzinfo, "zone", None) or getattr(tzinfo, "key", None)
-    if isinstance(name, str):
+    if isinstance(name, str) and _is_instant_kept(value, name):
         return name
     # Any other zone (a fixed offset, dateutil's, a tzinfo of one's own) by its offset at
     # that instant, as json-tricks writes an unnamed one ("UTC+02:00"): the same instant
@@ -36,6 +36,25 @@ def _tz_name(value: dt.datetime | dt.time) -> str | None:
     # goes in "tzname", beside.)
     offset = value.utcoffset()
     return None if offset is None else dt.timezone(offset).tzname(None)
+
+
+def _is_instant_kept(value: dt.datetime | dt.time, name: str) -> bool:
+    """Whether ``value`` loads at the same offset from its zone's name, as decode_datetime reads it.
+
+    Not so for a pytz zone attached without ``localize`` (``tzinfo=pytz.timezone(...)``):
+    it is the zone's first offset (Paris' local mean time, +00:09), not the one its name
+    gives for that local time; written by its offset instead, the instant is kept.
+    """
+    if not isinstance(value, dt.datetime):  # (a time has no date, and a named zone no offset without one)
+        return True
+    try:
+        zone = _parse_tz(name)
+    except ValueError:  # a name this machine cannot read (no tzdata): written by name, as NNI writes it
+        return True
+    restored = value.replace(tzinfo=zone)
+    if not value.fold:  # (as decode_datetime does without "fold")
+        restored = _localize(restored, bool(value.dst()))
+    return restored.utcoffset() == value.utcoffset()
 
 
 def _zone_fields(value: dt.datetime | dt.time, out: dict[str, Any]) -> None:
