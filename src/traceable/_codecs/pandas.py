@@ -9,7 +9,10 @@ it ``"nan"``; ``string``, ``boolean``, ``Int64`` and kin, always) are written as
 ``"object"``, their missing values as ``null``, and their pandas dtype beside, in
 ``"pandas_types"`` (``"pandas_type"`` for a Series), which NNI ignores: NNI loads an
 object column, traceable the column as it was. Other pandas dtypes (categories, time
-zones, periods, intervals, sparse) are refused at dump time.
+zones, periods, intervals, sparse) are refused at dump time, and so are column labels that
+would not come back as they went (not strings, repeated, or ``"index"``). An index's names
+(a MultiIndex's levels), its freq and the columns' name go beside as well, when there are
+any (``"index_names"``, ``"index_freq"``, ``"columns_name"``).
 """
 
 from __future__ import annotations
