@@ -20,6 +20,16 @@ class Color(enum.Enum):
     GREEN = 2
 
 
+class Perm(enum.Flag):
+    R = 4
+    W = 2
+    X = 1
+
+
+# A flag that keeps bits no member names (Python 3.11+; before, every flag keeps them).
+Bits = enum.Flag("Bits", {"LOW": 1}, module=__name__, **({"boundary": enum.KEEP} if hasattr(enum, "KEEP") else {}))
+
+
 class _Eq:
     # Equality by class and attributes, so that round trips can be compared whole.
     def __eq__(self, other: object) -> bool:

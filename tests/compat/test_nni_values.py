@@ -107,3 +107,13 @@ def test_traceable_loads_the_text_column_with_a_missing_value_nni_writes():
     frame = pd.DataFrame({"a": ["x", None]})
     loaded = traceable.load(nni_dump(frame))
     assert (loaded["a"].isna().tolist(), loaded["a"][0]) == ([False, True], "x")
+
+
+def test_nni_loads_frames_and_series_whose_index_names_and_freq_are_written_beside():
+    index = pd.date_range("2024-01-01", periods=2, freq="D", name="day")
+    frame = pd.DataFrame({"c": [1, 2]}, index=index)
+    frame.columns.name = "field"
+    loaded = nni_load(traceable.dump(frame))
+    assert (loaded["c"].tolist(), list(loaded.columns), len(loaded.index)) == ([1, 2], ["c"], 2)
+    series = nni_load(traceable.dump(pd.Series([1], index=pd.Index(["a"], name="idx"))))
+    assert (series.tolist(), list(series.index)) == ([1], ["a"])

@@ -125,3 +125,38 @@ def test_a_fold_other_than_0_or_1_is_a_decode_error(fold):
 def test_a_tzname_that_is_not_a_string_is_a_decode_error():
     with pytest.raises(DecodeError, match="tzname must be a string"):
         load('{"__time__": null, "hour": 1, "tzinfo": "UTC+01:00", "tzname": 5}')
+
+
+@pytest.mark.parametrize("lossless", [False, True])
+def test_a_pytz_zone_attached_without_localize_keeps_its_instant_written_by_its_offset(lossless):
+    pytz = pytest.importorskip("pytz")
+    value = dt.datetime(2024, 6, 1, tzinfo=pytz.timezone("Europe/Paris"))  # Paris' local mean time, +00:09
+    assert (
+        dump(value)
+        == '{"__datetime__": null, "year": 2024, "month": 6, "day": 1, "tzinfo": "UTC+00:09", "is_dst": false}'
+    )
+    loaded = load(dump(value, lossless=lossless))
+    assert (loaded, loaded.utcoffset()) == (value, dt.timedelta(minutes=9))
+
+
+@pytest.mark.parametrize(
+    ("local", "is_dst"),
+    [
+        (dt.datetime(2024, 6, 1), True),
+        (dt.datetime(2024, 10, 27, 2, 30), True),
+        (dt.datetime(2024, 10, 27, 2, 30), False),
+    ],
+)
+def test_a_localized_pytz_datetime_is_still_written_by_its_zone_name(local, is_dst):
+    pytz = pytest.importorskip("pytz")
+    value = pytz.timezone("Europe/Paris").localize(local, is_dst=is_dst)
+    text = dump(value)
+    assert f'"tzinfo": "Europe/Paris", "is_dst": {str(is_dst).lower()}}}' in text
+    loaded = load(text)
+    # (By UTC: datetimes in a fold of two zones never compare equal.)
+    utc = dt.timezone.utc
+    assert (loaded.astimezone(utc), loaded.utcoffset(), loaded.tzinfo) == (
+        value.astimezone(utc),
+        value.utcoffset(),
+        PARIS,
+    )

@@ -131,3 +131,89 @@ def test_a_bad_pandas_type_is_a_decode_error(meta, message):
     text = f'{{"__pandas_dataframe__": {{"column_order": ["a"], "types": ["object"], {meta}}}, "index": [0], "a": [1]}}'
     with pytest.raises(DecodeError, match=message):
         load(text)
+
+
+@pytest.mark.parametrize("lossless", [False, True])
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        (["a", "a"], "two columns are labelled 'a', and would come back with the wrong data; rename the columns"),
+        (["index", "b"], "the form keeps its index under that key, and a column labelled 'index', and would come"),
+        ([0, "0"], "its column label 0 is int, not str: "),
+        ([0, 1], "its column label 0 is int, not str: "),  # numpy int64 labels, as pandas makes them
+        (pd.Index([0, "a"], dtype=object), "its column label 0 is int, not str: "),
+        ([True, False], "its column label True is bool, not str: "),
+        ([1.5, np.nan], "its column label 1.5 is float, not str: "),
+        (pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]), "its columns are a MultiIndex, which dump cannot"),
+    ],
+)
+def test_column_labels_that_would_come_back_different_are_refused_at_dump_with_what_to_do(columns, message, lossless):
+    frame = pd.DataFrame([[1, 2]], columns=columns)
+    with pytest.raises(EncodeError, match=r"at \$(\.value)?\.run: ") as caught:
+        dump({"run": frame}, lossless=lossless)
+    assert message in str(caught.value)
+    assert caught.value.path in ("$.run", "$.value.run")
+    fix = "df.columns" if isinstance(columns, pd.MultiIndex) or "not str" not in message else "df.columns.astype(str)"
+    assert fix in str(caught.value)
+
+
+def test_a_frame_with_a_column_labelled_by_a_numpy_string_round_trips():
+    frame = pd.DataFrame({"a": [1]})
+    frame.columns = pd.Index(np.array(["a"]), dtype=object)
+    loaded = load(dump(frame))
+    assert (list(loaded.columns), [type(c) for c in loaded.columns], loaded.values.tolist()) == (["a"], [str], [[1]])
+
+
+@pytest.mark.parametrize("lossless", [False, True])
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.Index(["a", "b"], name="idx"),
+        pd.Index([1, 2], name=0),
+        pd.MultiIndex.from_tuples([("a", 1), ("b", 2)], names=["x", "y"]),
+        pd.MultiIndex.from_tuples([("a", 1), ("b", 2)]),
+        pd.date_range("2024-01-01", periods=2, freq="D", unit="us", name="day"),
+        pd.timedelta_range("1s", periods=2, freq="s", unit="us"),
+    ],
+)
+def test_index_names_levels_and_freq_round_trip(index, lossless):
+    series = pd.Series([1, 2], index=index)
+    frame = pd.DataFrame({"c": [1, 2]}, index=index)
+    frame.columns.name = "field"
+    for value, equal in ((series, pd.testing.assert_series_equal), (frame, pd.testing.assert_frame_equal)):
+        loaded = load(dump(value, lossless=lossless))
+        equal(loaded, value)
+        assert (list(loaded.index.names), loaded.index.nlevels) == (list(index.names), index.nlevels)
+        assert getattr(loaded.index, "freq", None) == getattr(index, "freq", None)
+    assert load(dump(frame)).columns.name == "field"
+
+
+def test_an_index_name_is_written_beside_and_an_unnamed_index_as_nni_writes_it():
+    named = pd.Series([1], index=pd.Index(["a"], name="idx"))
+    assert dump(named) == (
+        '{"__pandas_series__": {"name": null, "type": "int64", "index_names": ["idx"]}, "index": ["a"], "data": [1]}'
+    )
+    assert dump(pd.Series([1], index=["a"])) == (
+        '{"__pandas_series__": {"name": null, "type": "int64"}, "index": ["a"], "data": [1]}'
+    )
+
+
+def test_an_index_name_that_would_not_come_back_is_refused_at_dump():
+    frame = pd.DataFrame({"c": [1]}, index=pd.Index(["a"], name=("x", "y")))
+    with pytest.raises(EncodeError, match=r"at \$: its index's name \('x', 'y'\) would not come back as it is"):
+        dump(frame)
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ('"index_names": "x"', '"index_names" must be a list of one name per level'),
+        ('"index_names": ["x", "y"]', "each row of a MultiIndex must be a list of one value per name"),
+        ('"index_freq": "D"', '"index_freq" is for an index of datetimes or timedeltas only'),
+        ('"index_freq": 1', '"index_freq" must be a string, not int'),
+    ],
+)
+def test_bad_index_fields_are_a_decode_error(meta, message):
+    text = f'{{"__pandas_dataframe__": {{"column_order": ["a"], "types": ["int64"], {meta}}}, "index": [0], "a": [1]}}'
+    with pytest.raises(DecodeError, match=message):
+        load(text)

@@ -28,7 +28,7 @@ def _tz_name(value: dt.datetime | dt.time) -> str | None:
     tzinfo = value.tzinfo
     # pytz zones and zoneinfo keys are names pytz (which NNI loads with) understands.
     name = getattr(tzinfo, "zone", None) or getattr(tzinfo, "key", None)
-    if isinstance(name, str):
+    if isinstance(name, str) and _is_instant_kept(value, name):
         return name
     # Any other zone (a fixed offset, dateutil's, a tzinfo of one's own) by its offset at
     # that instant, as json-tricks writes an unnamed one ("UTC+02:00"): the same instant
@@ -36,6 +36,25 @@ def _tz_name(value: dt.datetime | dt.time) -> str | None:
     # goes in "tzname", beside.)
     offset = value.utcoffset()
     return None if offset is None else dt.timezone(offset).tzname(None)
+
+
+def _is_instant_kept(value: dt.datetime | dt.time, name: str) -> bool:
+    """Whether ``value`` loads at the same offset from its zone's name, as decode_datetime reads it.
+
+    Not so for a pytz zone attached without ``localize`` (``tzinfo=pytz.timezone(...)``):
+    it is the zone's first offset (Paris' local mean time, +00:09), not the one its name
+    gives for that local time; written by its offset instead, the instant is kept.
+    """
+    if not isinstance(value, dt.datetime):  # (a time has no date, and a named zone no offset without one)
+        return True
+    try:
+        zone = _parse_tz(name)
+    except ValueError:  # a name this machine cannot read (no tzdata): written by name, as NNI writes it
+        return True
+    restored = value.replace(tzinfo=zone)
+    if not value.fold:  # (as decode_datetime does without "fold")
+        restored = _localize(restored, bool(value.dst()))
+    return restored.utcoffset() == value.utcoffset()
 
 
 def _zone_fields(value: dt.datetime | dt.time, out: dict[str, Any]) -> None:
@@ -292,7 +311,12 @@ def encode_enum(obj: enum.Enum) -> dict[str, Any]:
     module = type(obj).__module__
     # json-tricks writes no module for __main__, and __name__ rather than __qualname__.
     where = [None if module == "__main__" else module, type(obj).__name__]
-    return {_wire.ENUM: {_wire.ENUM_TYPE: where, "name": obj.name}}
+    name = obj.name
+    if name is None and isinstance(obj, enum.Flag) and obj.value:
+        # Bits no member names (a flag with boundary=KEEP) have no name: written by their
+        # value, as Python names the bits beside named ones ("A|8"). (A zero flag is null.)
+        name = str(obj.value)
+    return {_wire.ENUM: {_wire.ENUM_TYPE: where, "name": name}}
 
 
 def decode_enum(d: dict[str, Any], import_path: Callable[[str], Any]) -> enum.Enum:
@@ -301,7 +325,23 @@ def decode_enum(d: dict[str, Any], import_path: Callable[[str], Any]) -> enum.En
     cls = import_path(f"{module or '__main__'}.{name}")
     if not (isinstance(cls, type) and issubclass(cls, enum.Enum)):
         raise ValueError(f"{module}.{name} is not an Enum class")
-    return cls[body["name"]]
+    member = body["name"]
+    if issubclass(cls, enum.Flag) and (member is None or (isinstance(member, str) and member not in cls.__members__)):
+        return _flag(cls, member)
+    return cls[member]
+
+
+def _flag(cls: type[enum.Flag], name: str | None) -> enum.Flag:
+    """The flag written as ``name``: null for no flag, or "A|B" for the members it combines.
+
+    Raises:
+        KeyError: a part of ``name`` is neither a member of ``cls`` nor a number.
+    """
+    value = cls(0)
+    for part in () if name is None else name.split("|"):
+        # (Bits no member names are written by their value: "A|8", as Python names them.)
+        value |= cls(int(part)) if part.isascii() and part.isdigit() else cls[part]
+    return value
 
 
 def encode_bytes(obj: bytes) -> dict[str, Any]:
