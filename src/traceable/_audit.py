@@ -153,9 +153,7 @@ def _as_dict(value: Any) -> Any:
     return dict(value) if isinstance(value, Pairs) else value
 
 
-def _inspect_object(
-    obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: _Verdicts
-) -> None:
+def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: _Verdicts) -> None:
     for marker, action in _NAMED.items():
         if marker in obj:
             _report(findings, _named(obj[marker], action, marker, path, policy, verdicts=verdicts))
@@ -193,9 +191,7 @@ def _is_ref(value: Any) -> bool:
     return type(value) is Pairs and len(value) == 1 and value[0][0] == _wire.REF
 
 
-def _inspect_codec(
-    obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: _Verdicts
-) -> None:
+def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: _Verdicts) -> None:
     # A codec from register_codec runs the loading process's own code, on a type the
     # allow list must name, as a traced symbol must be named.
     for marker in _registry.USER_MARKERS.intersection(obj):
@@ -455,9 +451,7 @@ def _widest_item(data: Any, shape: list[int], dtype: Any) -> int | None:
     return widest
 
 
-def _named(
-    name: Any, action: str, what: str, path: str, policy: LoadPolicy, *, verdicts: _Verdicts
-) -> Finding:
+def _named(name: Any, action: str, what: str, path: str, policy: LoadPolicy, *, verdicts: _Verdicts) -> Finding:
     if isinstance(name, str) and name.startswith(_wire.BYTES_PREFIX):
         size = b64_size(name[len(_wire.BYTES_PREFIX) :])
         return _pickle(size, path, policy, f"a pickled class or function ({what})")

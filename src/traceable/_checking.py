@@ -13,12 +13,12 @@ the same rule and path as :func:`traceable.audit` would, whichever came first in
 from __future__ import annotations
 
 import json
-from json.decoder import WHITESPACE as _WHITESPACE  # type: ignore[attr-defined]
 import operator
 import re
 from collections import OrderedDict
 from collections.abc import Callable
 from itertools import accumulate, chain
+from json.decoder import WHITESPACE as _WHITESPACE  # type: ignore[attr-defined]
 from typing import Any
 
 from traceable._audit import ARRAY_MARKERS, Resources
@@ -30,6 +30,7 @@ __all__ = ["EXCEEDED", "NOT_COUNTED", "CheckingDecoder", "RepeatedKey", "fast_de
 # For the depth and the keys: everything but quotes, brackets and colons deleted, then the
 # quotes, and curly brackets made square (bytes.translate does both in one pass, at C speed).
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'"[]{}:')
+_NOT_NESTING = bytes(c for c in range(256) if c not in b'"[]{}')
 _SQUARE = bytes.maketrans(b"{}", b"[]")
 _STRINGS = re.compile(rb'"[^"]*"')  # (only quotes, brackets and colons are left: no escapes)
 _STEPS = bytes.maketrans(b"[]", b"\x02\x00")  # an opening bracket counts 2, a closing one 0
@@ -40,12 +41,13 @@ NOT_COUNTED = -1
 EXCEEDED = -2
 
 
-def scan(text: str, policy: LoadPolicy) -> int:
+def scan(text: str, policy: LoadPolicy, *, count_keys: bool = True) -> int:
     """The number of keys in ``text`` if it surely keeps the limits the parser's hooks cannot see.
 
     Those are ``max_depth``, ``max_string_length`` (keys too) and ``max_number_length``.
     The bounds are conservative, and each is skipped where the text is too short to break
-    it. The keys are counted with the depth, where no string holds a colon or a bracket.
+    it. The keys are counted (with ``count_keys``) with the depth, where no string holds a
+    colon or a bracket.
 
     Returns:
         The number of keys (repeated ones included), :data:`NOT_COUNTED`, or
@@ -72,7 +74,7 @@ def scan(text: str, policy: LoadPolicy) -> int:
         run = max(1, -(-(numbers - 3) // 3))
         if b"0" * run in data.translate(_DIGITS):
             return EXCEEDED
-    return NOT_COUNTED if depth is None else _structure(data, depth)
+    return NOT_COUNTED if depth is None else _structure(data, depth, count_keys)
 
 
 def _strings_within(text: str, limit: int) -> bool:
@@ -83,18 +85,18 @@ def _strings_within(text: str, limit: int) -> bool:
     return max(map(len, text.split('"')[1::2]), default=0) <= limit
 
 
-def _structure(data: bytes, limit: int) -> int:
+def _structure(data: bytes, limit: int, count_keys: bool) -> int:
     # The number of keys, or EXCEEDED where the nesting may be deeper than ``limit``.
     if b"\\" in data:  # escaped backslashes, then escaped quotes, out (left to right, as JSON reads them)
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    marks = data.translate(None, _NOT_STRUCTURE)
+    marks = data.translate(None, _NOT_STRUCTURE if count_keys else _NOT_NESTING)
     # Each string shows as its quotes around the brackets and colons it holds. Usually it
     # holds none: every quote is then in a pair "" (an empty string, or two strings side by
     # side). What is left after the strings is the structure: a colon per key.
     keys = NOT_COUNTED
     quotes = marks.count(b'"')
     if quotes == 2 * marks.count(b'""'):
-        keys = marks.count(b":")
+        keys = marks.count(b":") if count_keys else NOT_COUNTED
     else:  # strings hold colons (times, URLs, symbols' "path:"), or brackets (rare)
         marks = marks.translate(None, b":")
         if quotes != 2 * marks.count(b'""'):
@@ -137,13 +139,13 @@ def _unique_ordered(pairs: list[tuple[str, Any]]) -> OrderedDict[str, Any]:
 def fast_decode(decoder: json.JSONDecoder, text: str) -> Any:
     """``decoder.decode(text)``, the same errors included, without its two regex calls where
     the text neither begins nor ends with whitespace (a fifth of a small message's parse)."""
-    start = _WHITESPACE.match(text, 0).end() if text[:1] in _SPACE else 0  # type: ignore[union-attr]
+    start = _WHITESPACE.match(text, 0).end() if text[:1] in _SPACE else 0
     try:
-        value, end = decoder.scan_once(text, start)
+        value, end = decoder.scan_once(text, start)  # type: ignore[attr-defined]
     except StopIteration as err:
         raise json.JSONDecodeError("Expecting value", text, err.value) from None
     if end != len(text):
-        end = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
+        end = _WHITESPACE.match(text, end).end()
         if end != len(text):
             raise json.JSONDecodeError("Extra data", text, end)
     return value

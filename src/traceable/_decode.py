@@ -121,7 +121,8 @@ def loads(
 def _checked_loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
     if policy is None:
         return _loads(text, preserve_order, ignore_comments, None)
-    policy.exceeded("max_size", len(text), None, "the payload's length")
+    if policy.max_size is not None and len(text) > policy.max_size:
+        policy.exceeded("max_size", len(text), None, "the payload's length")
     loaded = len(sys.modules)  # (modules are added at the end: those the parse imports come after)
     try:
         return _checking_loads(text, preserve_order, ignore_comments, policy)
@@ -158,7 +159,7 @@ def _checking_loads(text: str, preserve_order: bool, ignore_comments: bool, poli
         return _loads(text, preserve_order, ignore_comments, policy)
     if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
         text = strip_comments(text)  # (before the parse, as the default load does: see _loads)
-    if scan(text, policy) == EXCEEDED:
+    if scan(text, policy, count_keys=False) == EXCEEDED:  # (the hook sees every pair)
         check(text, policy, ignore_comments=False)
     state = CheckingDecoder(policy, preserve_order)
     try:
