@@ -237,9 +237,11 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
     if _LOSSLESS_HEAD.match(text):
         from traceable import _lossless
 
+        # Only the envelope's key starts with "__": its value is plain data, read as parsed.
+        plain = text.count('"__') == 1 and "\\u005f" not in text and "\\u005F" not in text
         # A plain parse builds nothing: it can strip comments after a failure, unlike the hooked one.
-        tree = _parse_with(_PLAIN_DECODER, text, ignore_comments)
-        return _lossless.read(tree, policy, preserve_order=preserve_order, size=len(text))
+        tree = _parse_with(_ORDERED_DECODER if plain and preserve_order else _PLAIN_DECODER, text, ignore_comments)
+        return _lossless.read(tree, policy, preserve_order=preserve_order, size=len(text), plain=plain)
     if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
         # Before the hooked parse, not on its failure: a retry would build again the
         # objects that came before the comment. ("//" is common in base64 and URLs, so a
