@@ -8,6 +8,9 @@ nesting depth and the length of strings and numbers, a pre-scan of the text boun
 with C-speed string methods; only a payload the pre-scan cannot clear pays for the full
 check of :mod:`traceable._audit`. A refusal is reported by that full check too, so it names
 the same rule and path as :func:`traceable.audit` would, whichever came first in the parse.
+
+A payload without markers runs no code: the C parser builds its dicts itself, and a repeated
+key shows, at the end, as fewer keys kept than the pre-scan counted in the text.
 """
 
 from __future__ import annotations
