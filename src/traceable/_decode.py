@@ -5,8 +5,10 @@ The standard library's C parser reads the text. Text in which no key can be a ma
 a hook (:class:`~traceable._markers.Decoder`) for each JSON object as it closes, so
 marker objects are rebuilt bottom-up, as in NNI 3.0, without a second pass over the data.
 The hook knows no paths: when a marker fails, a side-effect-free re-parse finds where it
-is, by its rank among marker objects. This module also strips comments, checks a payload
-against a policy before anything is built, and pauses the collector on large payloads.
+is, by its rank among marker objects. Under a checking policy the same single parse checks
+each object before building it (:mod:`traceable._checking`); only a failure, or a payload
+the pre-scan cannot clear, runs the full check (:func:`check`), which names the refusal.
+This module also strips comments and pauses the collector on large payloads.
 """
 
 from __future__ import annotations
