@@ -195,24 +195,31 @@ class CheckingDecoder(Decoder):
 
     def __init__(self, policy: LoadPolicy, preserve_order: bool) -> None:
         super().__init__(policy)
-        self.mapping: Callable[[Any], dict[str, Any]] = OrderedDict if preserve_order else dict
         self.resources = Resources(policy, None)
+        self.pairs_hook = self._hook(OrderedDict if preserve_order else dict)
 
-    def pairs_hook(self, pairs: list[tuple[str, Any]]) -> Any:
-        """Check and build one object, given all its pairs."""
-        obj = self.mapping(pairs)
-        if len(obj) != len(pairs):
-            raise RepeatedKey
-        if MARKERS.isdisjoint(obj):
-            return obj
-        # (Decoder.hook, inlined: this runs for every marker object of the payload.)
-        self.rank += 1
-        for marker in obj:
-            if marker in MARKERS:
-                break
-        try:
-            if not ARRAY_MARKERS.isdisjoint(obj):
-                self.resources.inspect(obj, [])  # (its path is found if it fails)
-            return HANDLERS.get(marker, decode_codec)(obj, self)
-        except Exception as err:
-            raise MarkerFailure(self.rank, marker, err) from err
+    def _hook(self, mapping: Callable[[Any], dict[str, Any]]) -> Callable[[list[tuple[str, Any]]], Any]:
+        # The hook, as a closure over what it reads for each object (it runs for every one).
+        no_marker = MARKERS.isdisjoint
+        no_array = ARRAY_MARKERS.isdisjoint
+        handler = HANDLERS.get
+
+        def pairs_hook(pairs: list[tuple[str, Any]]) -> Any:
+            obj = mapping(pairs)
+            if len(obj) != len(pairs):
+                raise RepeatedKey
+            if no_marker(obj):
+                return obj
+            # (Decoder.hook, inlined.)
+            self.rank += 1
+            for marker in obj:
+                if marker in MARKERS:
+                    break
+            try:
+                if not no_array(obj):
+                    self.resources.inspect(obj, [])  # (its path is found if it fails)
+                return handler(marker, decode_codec)(obj, self)
+            except Exception as err:
+                raise MarkerFailure(self.rank, marker, err) from err
+
+        return pairs_hook
