@@ -140,6 +140,15 @@ def numpy_payload(seed: int = 0, arrays_only: bool = False) -> dict[str, Any]:
     }
 
 
+def small_objects(count: int = 155_000, seed: int = 0) -> list[dict[str, Any]]:
+    """Many small plain objects: 15 MiB of JSON, near the safe policy's 16 MiB size limit."""
+    rng = random.Random(seed)
+    return [
+        {"id": i, "name": f"item-{i}", "score": rng.random(), "tags": ["a", "b"], "ok": i % 2 == 0}
+        for i in range(count)
+    ]
+
+
 def leaves(count: int = 200) -> list[Leaf]:
     """Small untraced objects, each going through the pickle fallback."""
     return [Leaf(i) for i in range(count)]

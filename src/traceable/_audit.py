@@ -18,7 +18,7 @@ from traceable._paths import format_path
 from traceable._policy import LoadPolicy, Verdict
 from traceable.exceptions import UnsafePayloadError
 
-__all__ = ["Finding", "Pairs", "b64_size", "inspect_tree"]
+__all__ = ["ARRAY_MARKERS", "Finding", "Pairs", "Resources", "b64_size", "inspect_tree"]
 
 
 class Pairs(list):  # type: ignore[type-arg]
@@ -80,26 +80,30 @@ _ANY_MARKER = frozenset({*_NAMED, _wire.ENUM, _wire.PICKLED})
 _COPIERS = frozenset(
     {_wire.TUPLE, _wire.SET, _wire.FROZENSET, _wire.DEQUE, _wire.COUNTER, _wire.ORDEREDDICT, _wire.DEFAULTDICT}
 )
-# The keys _Resources looks at: what allocates by a declared size, or copies what is shared.
-_ARRAYS = frozenset({_wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES})
-_SIZED = frozenset({*_COPIERS, *_ARRAYS, _wire.ID, _wire.SYMBOL})
+# The keys Resources looks at: what allocates by a declared size, or copies what is shared.
+ARRAY_MARKERS = frozenset({_wire.NDARRAY, _wire.DATAFRAME, _wire.SERIES})
+_SIZED = frozenset({*_COPIERS, *ARRAY_MARKERS, _wire.ID, _wire.SYMBOL})
 _DONE = object()
 
 
-def inspect_tree(tree: Any, policy: LoadPolicy, findings: list[Finding] | None = None) -> None:
+def inspect_tree(
+    tree: Any, policy: LoadPolicy, findings: list[Finding] | None = None, unloaded: frozenset[str] = frozenset()
+) -> None:
     """Check the parsed payload ``tree`` against ``policy``, importing nothing.
 
     With ``findings``, record every finding there instead of raising at the first refusal.
     The walk keeps only the path to the current value: memory grows with depth, not size.
+    Modules named in ``unloaded`` are judged as if not loaded yet (a load that checked as
+    it built loaded them: its refusal is judged as a check before it would have).
 
     Raises:
         UnsafePayloadError: the policy refuses something (only without ``findings``).
     """
-    verdicts: dict[str, Verdict] = {}  # name -> verdict, for this walk (modules may load between walks)
+    verdicts = _Verdicts(unloaded)  # name -> verdict, for this walk (modules may load between walks)
     keys: list[Any] = []  # the keys of the open containers, _ROOT first
     stack: list[Iterator[tuple[Any, Any]]] = [iter([(_ROOT, tree)])]
     max_string = policy.max_string_length
-    resources = _Resources(policy, findings)
+    resources = Resources(policy, findings)
     while stack:
         item: Any = next(stack[-1], _DONE)
         if item is _DONE:
@@ -149,9 +153,7 @@ def _as_dict(value: Any) -> Any:
     return dict(value) if isinstance(value, Pairs) else value
 
 
-def _inspect_object(
-    obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: dict[str, Verdict]
-) -> None:
+def _inspect_object(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: _Verdicts) -> None:
     for marker, action in _NAMED.items():
         if marker in obj:
             _report(findings, _named(obj[marker], action, marker, path, policy, verdicts=verdicts))
@@ -189,9 +191,7 @@ def _is_ref(value: Any) -> bool:
     return type(value) is Pairs and len(value) == 1 and value[0][0] == _wire.REF
 
 
-def _inspect_codec(
-    obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: dict[str, Verdict]
-) -> None:
+def _inspect_codec(obj: dict[str, Any], path: str, policy: LoadPolicy, findings: Any, verdicts: _Verdicts) -> None:
     # A codec from register_codec runs the loading process's own code, on a type the
     # allow list must name, as a traced symbol must be named.
     for marker in _registry.USER_MARKERS.intersection(obj):
@@ -217,16 +217,18 @@ def _plain_lists(findings: Any, path: str, *values: Any) -> bool:
 
 
 # What each pandas frame or series, and each column of a frame, counts against
-# max_total_array_bytes beyond its data (see _Resources.inspect).
+# max_total_array_bytes beyond its data (see Resources.inspect).
 PANDAS_OBJECT_BYTES = 16 << 10
 PANDAS_COLUMN_BYTES = 4 << 10
 
 
-class _Resources:
+class Resources:
     """What one payload's arrays declare and its calls copy, against the policy's limits.
 
     Each array is checked against the data it is given, and added to the payload's total;
-    each ``__id__``'s size is kept, to charge the calls that copy what it names.
+    each ``__id__``'s size is kept, to charge the calls that copy what it names. The data
+    is the parsed payload (:class:`Pairs`), or, for a load checking as it builds, the
+    array's marker object with its items built already.
     """
 
     def __init__(self, policy: LoadPolicy, findings: list[Finding] | None) -> None:
@@ -250,7 +252,7 @@ class _Resources:
                     self._add("max_shared_copies", self._size(value), _path(keys), what)
         if not _COPIERS.isdisjoint(obj) and self._copies_shared(obj):
             _report(self.findings, Finding(_path(keys), "limit", None, 0, False, "shared_items", _SHARED_COPY))
-        if _ARRAYS.isdisjoint(obj):
+        if ARRAY_MARKERS.isdisjoint(obj):
             return
         path = _path(keys)
         if _wire.NDARRAY in obj:
@@ -441,9 +443,9 @@ def _widest_item(data: Any, shape: list[int], dtype: Any) -> int | None:
         if kind in "biuf":  # numbers as JSON numbers: a Decimal would convert slowly
             if not types <= _NUMBERS:
                 return None
-        elif kind == "c":
+        elif kind == "c":  # (complex: what a load checking as it builds has made of a marker already)
             complex_marker = [_wire.COMPLEX]
-            if not types <= {*_NUMBERS, Pairs} or (
+            if not types <= {*_NUMBERS, Pairs, complex} or (
                 Pairs in types and any(type(x) is Pairs and [k for k, _ in x] != complex_marker for x in row)
             ):
                 return None
@@ -453,7 +455,7 @@ def _widest_item(data: Any, shape: list[int], dtype: Any) -> int | None:
             widest = max(widest, 4 * max(map(len, row), default=0))
         elif kind == "S":  # bytes, as dump writes them
             for item in row:
-                if type(item) is str:
+                if type(item) is str or type(item) is bytes:  # (bytes: built already, as complex above)
                     widest = max(widest, len(item))
                 elif type(item) is Pairs and len(item) == 1 and item[0][0] == _wire.BYTES and type(item[0][1]) is str:
                     widest = max(widest, b64_size(item[0][1]))
@@ -464,9 +466,7 @@ def _widest_item(data: Any, shape: list[int], dtype: Any) -> int | None:
     return widest
 
 
-def _named(
-    name: Any, action: str, what: str, path: str, policy: LoadPolicy, *, verdicts: dict[str, Verdict]
-) -> Finding:
+def _named(name: Any, action: str, what: str, path: str, policy: LoadPolicy, *, verdicts: _Verdicts) -> Finding:
     if isinstance(name, str) and name.startswith(_wire.BYTES_PREFIX):
         size = b64_size(name[len(_wire.BYTES_PREFIX) :])
         return _pickle(size, path, policy, f"a pickled class or function ({what})")
@@ -475,17 +475,24 @@ def _named(
         dotted = repr(dotted)
     verdict = verdicts.get(dotted)
     if verdict is None:
-        verdict = verdicts[dotted] = _judge_loaded(policy, dotted)
+        verdict = verdicts[dotted] = _judge_loaded(policy, dotted, verdicts.unloaded)
     return Finding(path, action, dotted, 0, verdict.allowed, verdict.rule, f"{action} {dotted}", str(verdict))
 
 
-def _judge_loaded(policy: LoadPolicy, dotted: str) -> Verdict:
+class _Verdicts(dict[str, Verdict]):
+    # The verdicts of one walk, and the modules it takes for not loaded.
+    def __init__(self, unloaded: frozenset[str]) -> None:
+        super().__init__()
+        self.unloaded = unloaded
+
+
+def _judge_loaded(policy: LoadPolicy, dotted: str, unloaded: frozenset[str]) -> Verdict:
     # The name's verdict; and, where the object is in a module already loaded, the
     # object's too (an alias, a method through a class): what the load would decide.
     verdict = policy.judge(dotted)
     if not verdict.allowed or policy.allow is None:
         return verdict
-    found = _find_loaded(dotted)
+    found = _find_loaded(dotted, unloaded)
     if found is _MISSING:
         if verdict.how == "prefix" and "." in dotted.partition(".")[2]:
             return verdict._replace(how="prefix, if it names a class or a module-level function")
@@ -496,13 +503,14 @@ def _judge_loaded(policy: LoadPolicy, dotted: str) -> Verdict:
 _MISSING = object()
 
 
-def _find_loaded(dotted: str) -> Any:
+def _find_loaded(dotted: str, unloaded: frozenset[str]) -> Any:
     # The object named ``dotted`` if its module is loaded, else _MISSING; imports nothing
     # and runs no module __getattr__ (which may import).
     parts = dotted.split(".")
     for split in range(len(parts) - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:split]))
-        if not isinstance(module, types.ModuleType):
+        name = ".".join(parts[:split])
+        module = sys.modules.get(name)
+        if not isinstance(module, types.ModuleType) or name in unloaded:
             continue
         obj = vars(module).get(parts[split], _MISSING)
         for attr in parts[split + 1 :]:

@@ -5,8 +5,10 @@ The standard library's C parser reads the text. Text in which no key can be a ma
 a hook (:class:`~traceable._markers.Decoder`) for each JSON object as it closes, so
 marker objects are rebuilt bottom-up, as in NNI 3.0, without a second pass over the data.
 The hook knows no paths: when a marker fails, a side-effect-free re-parse finds where it
-is, by its rank among marker objects. This module also strips comments, checks a payload
-against a policy before anything is built, and pauses the collector on large payloads.
+is, by its rank among marker objects. Under a checking policy the same single parse checks
+each object before building it (:mod:`traceable._checking`); only a failure, or a payload
+the pre-scan cannot clear, runs the full check (:func:`check`), which names the refusal.
+This module also strips comments and pauses the collector on large payloads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from traceable._audit import Finding, Pairs, inspect_tree
+from traceable._checking import EXCEEDED, NOT_COUNTED, CheckingDecoder, RepeatedKey, fast_decode, parse_plain, scan
 from traceable._locate import path_of_marker
 from traceable._markers import Decoder, MarkerFailure
 from traceable._policy import LoadPolicy
@@ -73,14 +76,22 @@ def _parse_with(decoder: json.JSONDecoder, text: str, ignore_comments: bool) -> 
                 return decoder.decode(strip_comments(text))
             except json.JSONDecodeError:
                 pass
+        _parse_error(err)
+        raise
+    except (ValueError, RecursionError) as err:
+        _parse_error(err)
+        raise
+
+
+def _parse_error(err: ValueError | RecursionError) -> None:
+    # The DecodeError for what the parser raised (raised from it), or nothing: raise it as it is.
+    if isinstance(err, json.JSONDecodeError):
         raise DecodeError(f"the payload is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from err
-    except RecursionError as err:
+    if isinstance(err, RecursionError):
         raise DecodeError(
             f"the payload nests deeper than Python's recursion limit ({sys.getrecursionlimit()})"
         ) from err
-    except ValueError as err:  # e.g. an int longer than sys.get_int_max_str_digits() digits
-        if isinstance(err, DecodeError):
-            raise
+    if not isinstance(err, DecodeError):  # e.g. an int longer than sys.get_int_max_str_digits() digits
         raise DecodeError(f"the payload has a value Python refuses to read: {err}") from err
 
 
@@ -110,18 +121,81 @@ def loads(
 
 
 def _checked_loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
-    if policy is not None:
+    if policy is None:
+        return _loads(text, preserve_order, ignore_comments, None)
+    if policy.max_size is not None and len(text) > policy.max_size:
+        policy.exceeded("max_size", len(text), None, "the payload's length")
+    loaded = len(sys.modules)  # (modules are added at the end: those the parse imports come after)
+    try:
+        return _checking_loads(text, preserve_order, ignore_comments, policy)
+    except (DecodeError, MarkerFailure, RepeatedKey) as failure:
+        # What the full check refuses first (in the payload's order, as audit lists it) is
+        # what is reported, whatever the parse met first, and judged as before the parse
+        # imported anything; else the parse's own error.
+        unloaded = frozenset(list(sys.modules)[loaded:])
+        check(text, policy, ignore_comments=ignore_comments, unloaded=unloaded)
+        if isinstance(failure, RepeatedKey):  # (the full check refuses these: never reached)
+            raise UnsafePayloadError("refused the payload: an object repeats a key", "$", rule="unique_keys") from None
+        if isinstance(failure, MarkerFailure):
+            raise failure.located(path_of_marker(text, failure.rank)) from failure.error
+        raise
+
+
+def _checking_loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy) -> Any:
+    # One parse, checked as it builds; the full check first only where a limit the hooks
+    # cannot see may be broken (it raises, or finds nothing and the parse goes on).
+    if '"__' not in text and ("\\" not in text or ("\\u005f" not in text and "\\u005F" not in text)):
+        # No marker: nothing in it runs code, so a parse that fails on a comment is simply
+        # done again without comments, as the default load does.
+        try:
+            return _parse_plain(text, preserve_order, policy)
+        except DecodeError as err:
+            if not (ignore_comments and ("#" in text or "//" in text) and isinstance(err.__cause__, ValueError)):
+                raise
+            try:
+                return _parse_plain(strip_comments(text), preserve_order, policy)
+            except DecodeError:
+                raise err from err.__cause__
+    if _LOSSLESS_HEAD.match(text):  # read top-down by its own walk, after the full check
         check(text, policy, ignore_comments=ignore_comments)
-    return _loads(text, preserve_order, ignore_comments, policy)
+        return _loads(text, preserve_order, ignore_comments, policy)
+    if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
+        text = strip_comments(text)  # (before the parse, as the default load does: see _loads)
+    if scan(text, policy, count_keys=False) == EXCEEDED:  # (the hook sees every pair)
+        check(text, policy, ignore_comments=False)
+    state = CheckingDecoder(policy, preserve_order)
+    try:
+        return fast_decode(json.JSONDecoder(object_pairs_hook=state.pairs_hook), text)
+    except (ValueError, RecursionError) as err:
+        _parse_error(err)
+        raise
+
+
+def _parse_plain(text: str, preserve_order: bool, policy: LoadPolicy) -> Any:
+    keys = scan(text, policy)
+    if keys == EXCEEDED:
+        check(text, policy, ignore_comments=False)
+        keys = NOT_COUNTED
+    try:
+        return parse_plain(text, keys, preserve_order)
+    except (ValueError, RecursionError) as err:
+        _parse_error(err)
+        raise
 
 
 def check(
-    text: str, policy: LoadPolicy, *, ignore_comments: bool = True, findings: list[Finding] | None = None
+    text: str,
+    policy: LoadPolicy,
+    *,
+    ignore_comments: bool = True,
+    findings: list[Finding] | None = None,
+    unloaded: frozenset[str] = frozenset(),
 ) -> None:
     """Refuse what ``policy`` refuses, importing, calling and unpickling nothing.
 
     With ``findings``, record everything there (what the payload would import, call and
-    unpickle, allowed or not) instead of raising at the first refusal.
+    unpickle, allowed or not) instead of raising at the first refusal. Modules named in
+    ``unloaded`` are judged as if not loaded yet.
 
     Raises:
         UnsafePayloadError: the policy refuses the payload (only without ``findings``).
@@ -133,7 +207,7 @@ def check(
             raise
         findings.append(Finding(err.path or "$", "limit", None, 0, False, err.rule, str(err)))
         return
-    inspect_tree(tree, policy, findings)
+    inspect_tree(tree, policy, findings, unloaded)
 
 
 def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -> Any:
@@ -165,9 +239,11 @@ def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadP
     if _LOSSLESS_HEAD.match(text):
         from traceable import _lossless
 
+        # Only the envelope's key starts with "__": its value is plain data, read as parsed.
+        plain = text.count('"__') == 1 and "\\u005f" not in text and "\\u005F" not in text
         # A plain parse builds nothing: it can strip comments after a failure, unlike the hooked one.
-        tree = _parse_with(_PLAIN_DECODER, text, ignore_comments)
-        return _lossless.read(tree, policy, preserve_order=preserve_order, size=len(text))
+        tree = _parse_with(_ORDERED_DECODER if plain and preserve_order else _PLAIN_DECODER, text, ignore_comments)
+        return _lossless.read(tree, policy, preserve_order=preserve_order, size=len(text), plain=plain)
     if ignore_comments and ("#" in text or "//" in text) and not _is_json(text):
         # Before the hooked parse, not on its failure: a retry would build again the
         # objects that came before the comment. ("//" is common in base64 and URLs, so a

@@ -205,8 +205,11 @@ class _Writer:
             raise located(err, f"cannot encode {label(obj)} at {path}: ", path) from err.__cause__
 
 
-def read(tree: Any, policy: Any, *, preserve_order: bool = False, size: int = 0) -> Any:
+def read(tree: Any, policy: Any, *, preserve_order: bool = False, size: int = 0, plain: bool = False) -> Any:
     """Rebuild the parsed lossless payload ``tree`` (of ``size`` characters), top-down.
+
+    With ``plain``, its value holds no marker and no key starting with ``__`` (its text
+    says so): it is the parsed value itself, as the walk would rebuild it.
 
     Raises:
         DecodeError: the payload is malformed; ``path`` says where.
@@ -222,6 +225,8 @@ def read(tree: Any, policy: Any, *, preserve_order: bool = False, size: int = 0)
             f"format {VERSION}: upgrade traceable to load it"
         )
         raise DecodeError(message, "$")
+    if plain:
+        return tree["value"]
     reader = _Reader(Decoder(policy), collections.OrderedDict if preserve_order else dict)
     reader.hash_budget = max(HASH_BUDGET_FLOOR, HASH_BUDGET_PER_CHARACTER * size)
     try:

@@ -20,7 +20,7 @@ from traceable._symbols import import_path, import_symbol
 from traceable._tracing import retrace
 from traceable.exceptions import DecodeError, UnsafePayloadError
 
-__all__ = ["MARKERS", "Decoder", "MarkerFailure"]
+__all__ = ["HANDLERS", "MARKERS", "Decoder", "MarkerFailure", "decode_codec"]
 
 
 class MarkerFailure(Exception):
@@ -61,7 +61,7 @@ class Decoder:
             if marker in MARKERS:
                 break
         try:
-            return _HANDLERS.get(marker, _decode_codec)(obj, self)
+            return HANDLERS.get(marker, decode_codec)(obj, self)
         except Exception as err:
             raise MarkerFailure(self.rank, marker, err) from err
 
@@ -180,7 +180,8 @@ def _decode_series(obj: dict[str, Any], decoder: Decoder) -> Any:
     return codec.decode_series(obj, check_decimals=decoder.huge_decimals)
 
 
-def _decode_codec(obj: dict[str, Any], decoder: Decoder) -> Any:
+def decode_codec(obj: dict[str, Any], decoder: Decoder) -> Any:
+    """Rebuild an object of a registered codec's marker (the handler of markers without their own)."""
     markers = [key for key in obj if key in MARKERS]
     codec = _registry.by_marker(markers[0])
     if codec is None:  # unregistered since the parse began
@@ -189,7 +190,9 @@ def _decode_codec(obj: dict[str, Any], decoder: Decoder) -> Any:
         others = ", ".join(repr(key) for key in obj if key != codec.marker)
         raise DecodeError(f"a {codec.marker} object has that one key, but this one also has {others}")
     if not codec.trusted and decoder.policy is not None:
-        decoder.policy.check_name(codec.symbol, None, f"its registered codec ({codec.marker})")
+        what = f"its registered codec ({codec.marker})"
+        decoder.policy.check_name(codec.symbol, None, what)
+        decoder.policy.check_resolved(codec.symbol, codec.cls, None, what)  # (as audit judges a loaded class)
     return codec.decode(obj[codec.marker])
 
 
@@ -225,7 +228,7 @@ def _plain(decode: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any],
 
 
 # In NNI 3.0's order of precedence, for the rare object that carries two markers.
-_HANDLERS: dict[str, Callable[[dict[str, Any], Decoder], Any]] = {
+HANDLERS: dict[str, Callable[[dict[str, Any], Decoder], Any]] = {
     _wire.PATHLIB: _plain(stdlib.decode_path),
     _wire.DATAFRAME: _decode_dataframe,
     _wire.SERIES: _decode_series,
@@ -242,8 +245,8 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Decoder], Any]] = {
     _wire.ITEMS: _decode_items,
     **dict.fromkeys((_wire.LOSSLESS, _wire.ID, _wire.REF), _lossless_only),
 }
-_HANDLERS[_wire.DECIMAL] = _decode_decimal  # (in its place in the order above)
+HANDLERS[_wire.DECIMAL] = _decode_decimal  # (in its place in the order above)
 _LOSSLESS_ONLY = frozenset({_wire.LOSSLESS, _wire.ID, _wire.REF})
 # Registered codecs' markers join this set (it is the registry's own).
 MARKERS = _registry.MARKERS
-MARKERS.update(_HANDLERS)
+MARKERS.update(HANDLERS)
