@@ -26,7 +26,7 @@ class Perm(enum.Flag):
     X = 1
 
 
-# A flag that keeps bits no member names (Python 3.11+; before, every flag keeps them).
+# A flag that keeps bits no member names (Python 3.11+, boundary=KEEP; 3.10 refuses such bits).
 Bits = enum.Flag("Bits", {"LOW": 1}, module=__name__, **({"boundary": enum.KEEP} if hasattr(enum, "KEEP") else {}))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import enum
 import sys
 import uuid
 
@@ -192,16 +193,12 @@ def test_register_codec_refuses_types_it_could_never_be_used_for(cls, message):
         register_codec(cls, name="mine", encode=str, decode=str)
 
 
-@pytest.mark.parametrize(
-    ("flag", "name"),
-    [
-        (samples.Perm.R | samples.Perm.W, '"R|W"'),
-        (samples.Perm(0), "null"),
-        (samples.Perm.R, '"R"'),
-        (samples.Bits(8), '"8"'),
-        (samples.Bits(9), '"LOW|8"'),
-    ],
-)
+_FLAGS = [(samples.Perm.R | samples.Perm.W, '"R|W"'), (samples.Perm(0), "null"), (samples.Perm.R, '"R"')]
+if hasattr(enum, "KEEP"):  # a flag that keeps bits no member names: Python 3.11+ (3.10 refuses Bits(8))
+    _FLAGS += [(samples.Bits(8), '"8"'), (samples.Bits(9), '"LOW|8"')]
+
+
+@pytest.mark.parametrize(("flag", "name"), _FLAGS)
 def test_composite_and_zero_flags_round_trip_in_every_mode(flag, name):
     if sys.version_info < (3, 11):  # (there, a composite flag has no name: it is written by its value)
         name = f'"{flag.value}"' if flag.value and "|" in name else name

@@ -164,6 +164,9 @@ def test_a_frame_with_a_column_labelled_by_a_numpy_string_round_trips():
     assert (list(loaded.columns), [type(c) for c in loaded.columns], loaded.values.tolist()) == (["a"], [str], [[1]])
 
 
+_INDEX_UNIT = "us" if int(pd.__version__.split(".")[0]) >= 3 else "ns"
+
+
 @pytest.mark.parametrize("lossless", [False, True])
 @pytest.mark.parametrize(
     "index",
@@ -172,8 +175,9 @@ def test_a_frame_with_a_column_labelled_by_a_numpy_string_round_trips():
         pd.Index([1, 2], name=0),
         pd.MultiIndex.from_tuples([("a", 1), ("b", 2)], names=["x", "y"]),
         pd.MultiIndex.from_tuples([("a", 1), ("b", 2)]),
-        pd.date_range("2024-01-01", periods=2, freq="D", unit="us", name="day"),
-        pd.timedelta_range("1s", periods=2, freq="s", unit="us"),
+        # (in the unit a rebuilt index gets: pandas 3's default, microseconds; pandas 2's, ns)
+        pd.date_range("2024-01-01", periods=2, freq="D", unit=_INDEX_UNIT, name="day"),
+        pd.timedelta_range("1s", periods=2, freq="s", unit=_INDEX_UNIT),
     ],
 )
 def test_index_names_levels_and_freq_round_trip(index, lossless):
@@ -217,3 +221,15 @@ def test_bad_index_fields_are_a_decode_error(meta, message):
     text = f'{{"__pandas_dataframe__": {{"column_order": ["a"], "types": ["int64"], {meta}}}, "index": [0], "a": [1]}}'
     with pytest.raises(DecodeError, match=message):
         load(text)
+
+
+@pytest.mark.parametrize("lossless", [False, True])
+def test_an_index_of_nanosecond_datetimes_comes_back_as_datetimes_not_integers(lossless):
+    # pandas 2's default unit: its items were written as integers (a nanosecond datetime64's
+    # .item()), and came back as an int index (and, with its freq written beside, failed).
+    index = pd.date_range("2024-01-01", periods=2, freq="D", unit="ns", name="day")
+    series = load(dump(pd.Series([1, 2], index=index), lossless=lossless))
+    assert isinstance(series.index, pd.DatetimeIndex)
+    assert (list(series.index), series.index.freqstr, series.index.name) == (list(index), "D", "day")
+    deltas = pd.timedelta_range("1s", periods=2, freq="s", unit="ns")
+    assert list(load(dump(pd.Series([1, 2], index=deltas), lossless=lossless)).index) == list(deltas)

@@ -74,7 +74,7 @@ def encode_dataframe(obj: pd.DataFrame) -> dict[str, Any]:
     if obj.columns.name is not None:
         meta["columns_name"] = _plain_name(obj.columns.name, "its columns' name", "df.columns.name")
     _index_fields(obj.index, meta)
-    out: dict[str, Any] = {_wire.DATAFRAME: meta, "index": _items(obj.index.values)}
+    out: dict[str, Any] = {_wire.DATAFRAME: meta, "index": _index_items(obj.index)}
     for k, name in enumerate(names):
         column = obj.iloc[:, k]
         out[name] = _items(column.values) if pandas_types[k] is None else _nullable_items(column)
@@ -150,7 +150,7 @@ def encode_series(obj: pd.Series) -> dict[str, Any]:
         meta["pandas_type"] = pandas_type
     _index_fields(obj.index, meta)
     data = _items(obj.values) if pandas_type is None else _nullable_items(obj)
-    return {_wire.SERIES: meta, "index": _items(obj.index.values), "data": data}
+    return {_wire.SERIES: meta, "index": _index_items(obj.index), "data": data}
 
 
 def _has_missing(column: pd.Series) -> Any:
@@ -162,6 +162,17 @@ def _items(values: Any) -> list[Any]:
     # Numpy scalars as Python values, as json-tricks writes them here (dump writes a numpy
     # scalar elsewhere with its dtype); the column's dtype is written beside them.
     return [value.item() if isinstance(value, np.generic) else value for value in values]
+
+
+def _index_items(index: pd.Index) -> list[Any]:
+    # An index of datetimes or timedeltas in nanoseconds (pandas 2's default) would be
+    # written as integers, whose .item() a nanosecond datetime64 is, and load as an int
+    # index: in microseconds its items are datetimes and timedeltas (nanoseconds are lost,
+    # as with any datetime).
+    values = index.values
+    if isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)) and values.dtype.kind in "mM":
+        values = values.astype("datetime64[us]" if values.dtype.kind == "M" else "timedelta64[us]")
+    return _items(values)
 
 
 def _nullable_items(column: pd.Series) -> list[Any]:
