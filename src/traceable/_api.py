@@ -67,8 +67,8 @@ def dump(
     Args:
         obj: the object to write.
         fp: a path (``str``, ``bytes`` or path-like) or a file open for writing (text or
-            binary); None to return the text. The text is streamed; if encoding fails, a path is left as it was and a
-            seekable file is cut back to where it was. A path is written beside, synced
+            binary); None to return the text. The text is streamed; if encoding fails, a
+            path is left as it was and a seekable file is cut back to where it was. A path is written beside, synced
             and renamed over, keeping its mode and owner; a symlink is followed.
         use_trace: write traced objects as their call (otherwise they are pickled).
         pickle_size_limit: the largest pickle, in bytes, of the fallback; -1 for no limit.

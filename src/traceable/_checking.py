@@ -125,18 +125,15 @@ class RepeatedKey(Exception):
     """An object repeats a key (the full check says where)."""
 
 
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise RepeatedKey
-    return obj
+def _refusing_repeats(mapping: type[dict[str, Any]]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    # An object_pairs_hook building ``mapping``, that raises RepeatedKey where a key repeats.
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = mapping(pairs)
+        if len(obj) != len(pairs):
+            raise RepeatedKey
+        return obj
 
-
-def _unique_ordered(pairs: list[tuple[str, Any]]) -> OrderedDict[str, Any]:
-    obj = OrderedDict(pairs)
-    if len(obj) != len(pairs):
-        raise RepeatedKey
-    return obj
+    return unique
 
 
 def fast_decode(decoder: json.JSONDecoder, text: str) -> Any:
@@ -155,8 +152,8 @@ def fast_decode(decoder: json.JSONDecoder, text: str) -> Any:
 
 
 _SPACE = " \t\n\r"
-_UNIQUE = json.JSONDecoder(object_pairs_hook=_unique)
-_UNIQUE_ORDERED = json.JSONDecoder(object_pairs_hook=_unique_ordered)
+_UNIQUE = json.JSONDecoder(object_pairs_hook=_refusing_repeats(dict))
+_UNIQUE_ORDERED = json.JSONDecoder(object_pairs_hook=_refusing_repeats(OrderedDict))
 
 
 def parse_plain(text: str, keys: int, preserve_order: bool) -> Any:

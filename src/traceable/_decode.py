@@ -120,6 +120,15 @@ def loads(
             gc.enable()
 
 
+def _markers_in(text: str) -> int:
+    """How many places in ``text`` could start a marker key (``"__``): 0 means no marker
+    is in it; -1, any number (an escaped underscore, ``"\\u005f_symbol__"``, hides one).
+    """
+    if "\\" in text and ("\\u005f" in text or "\\u005F" in text):
+        return -1
+    return text.count('"__')
+
+
 def _checked_loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
     if policy is None:
         return _loads(text, preserve_order, ignore_comments, None)
@@ -144,7 +153,7 @@ def _checked_loads(text: str, preserve_order: bool, ignore_comments: bool, polic
 def _checking_loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy) -> Any:
     # One parse, checked as it builds; the full check first only where a limit the hooks
     # cannot see may be broken (it raises, or finds nothing and the parse goes on).
-    if '"__' not in text and ("\\" not in text or ("\\u005f" not in text and "\\u005F" not in text)):
+    if _markers_in(text) == 0:
         # No marker: nothing in it runs code, so a parse that fails on a comment is simply
         # done again without comments, as the default load does.
         try:
@@ -234,13 +243,13 @@ def _parse_within_limits(text: str, policy: LoadPolicy, ignore_comments: bool) -
 
 def _loads(text: str, preserve_order: bool, ignore_comments: bool, policy: LoadPolicy | None) -> Any:
     # No key can be a marker without '"__' or an escaped underscore: the parse alone will do.
-    if '"__' not in text and "\\u005f" not in text and "\\u005F" not in text:
+    if _markers_in(text) == 0:
         return _parse_with(_ORDERED_DECODER if preserve_order else _PLAIN_DECODER, text, ignore_comments)
     if _LOSSLESS_HEAD.match(text):
         from traceable import _lossless
 
         # Only the envelope's key starts with "__": its value is plain data, read as parsed.
-        plain = text.count('"__') == 1 and "\\u005f" not in text and "\\u005F" not in text
+        plain = _markers_in(text) == 1
         # A plain parse builds nothing: it can strip comments after a failure, unlike the hooked one.
         tree = _parse_with(_ORDERED_DECODER if plain and preserve_order else _PLAIN_DECODER, text, ignore_comments)
         return _lossless.read(tree, policy, preserve_order=preserve_order, size=len(text), plain=plain)

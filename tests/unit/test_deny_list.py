@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-import traceable
+from children import child_env
 from traceable import LoadPolicy, audit, load
 from traceable._denylist import DENIED, NEVER
 
@@ -70,16 +70,13 @@ def run_child(tmp_path: Path, payload: Any, allow: list[str]) -> dict[str, Any]:
     text = payload if isinstance(payload, str) else json.dumps(payload)
     path = tmp_path / "payload.json"
     path.write_text(text)
-    # The child imports the traceable this test imports, whatever its working directory.
-    source = str(Path(traceable.__file__).resolve().parents[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")])))
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), json.dumps(allow), str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=180,
         cwd=tmp_path,
-        env=env,
+        env=child_env(),
         check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 import sys
 import zlib
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import traceable
+from children import child_env
 from traceable import LoadPolicy, UnsafePayloadError, audit, dump, load
 
 np = pytest.importorskip("numpy")
@@ -48,15 +47,12 @@ _OVERHEAD_MB = 64
 def _load_in_child(tmp_path: Path, text: str, allow: tuple[str, ...] = ()) -> dict:
     payload = tmp_path / "payload.json"
     payload.write_text(text)
-    # The child imports the traceable this test imports, whatever its working directory.
-    source = str(Path(traceable.__file__).resolve().parents[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")])))
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(payload), json.dumps(allow)],
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
+        env=child_env(),
         cwd=tmp_path,
         check=False,
     )
